@@ -1,0 +1,102 @@
+"""Configuration classes; every setting can be overridden from the environment."""
+import os
+from datetime import timedelta
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+
+
+def env_bool(name, default=False):
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(default):
+    """Return DATABASE_URL, with the legacy postgres:// scheme SQLAlchemy rejects fixed."""
+    url = os.environ.get("DATABASE_URL", default)
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(
+        "sqlite:///" + os.path.join(BASE_DIR, "instance", "tracker.sqlite3")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Time zone for deadlines, traffic lights and scheduled jobs.
+    TIMEZONE = os.environ.get("TRACKER_TIMEZONE", "Asia/Shanghai")
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True  # intranets have no internet: never a CDN
+    BOOTSTRAP_BTN_SIZE = "sm"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
+
+    # Login throttling: this many failures within the window lock the key.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+
+    TASKS_PER_PAGE = int(os.environ.get("TASKS_PER_PAGE", "20"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+
+    # Mail, under the names Flask-Mail uses.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+
+    # Traffic-light thresholds (DESIGN: yellow when due within N days or silent M days).
+    YELLOW_DUE_DAYS = int(os.environ.get("YELLOW_DUE_DAYS", "7"))
+    YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
+
+    ISSUING_OFFICE = os.environ.get("ISSUING_OFFICE", "云溪县委办公室 县政府办公室 督查室")
+
+
+class DevelopmentConfig(Config):
+    """Local demo: a fixed key is acceptable because nothing real is stored."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class ProductionConfig(Config):
+    """Real deployments: SECRET_KEY is mandatory and cookies default to secure."""
+
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestingConfig(Config):
+    """Tests: a throwaway database (TEST_DATABASE_URL for PostgreSQL)."""
+
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}

@@ -1,0 +1,135 @@
+"""整改督办: the application factory."""
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config import CONFIGS
+
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+ROOT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+
+def create_app(test_config=None):
+    """Create the app; `test_config` (a dict) overrides the environment's config class."""
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(ROOT_DIR, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT_DIR, "templates"),
+        static_folder=os.path.join(ROOT_DIR, "static"),
+    )
+    env = "testing" if test_config is not None else os.environ.get("TRACKER_ENV", "production")
+    if env not in CONFIGS:
+        raise RuntimeError(f"TRACKER_ENV={env!r} is not one of {', '.join(CONFIGS)}")
+    app.config.from_object(CONFIGS[env])
+    if test_config:
+        app.config.update(test_config)
+    check_config(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    init_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+
+    from . import cli, errors
+
+    cli.register(app)
+    errors.register(app)
+    return app
+
+
+def check_config(app):
+    """Refuse to start on settings that would run wrong rather than fail later."""
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random string")
+    try:
+        ZoneInfo(app.config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(
+            f"TRACKER_TIMEZONE={app.config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
+        ) from None
+
+
+def select_locale():
+    """The language: the user's explicit choice, else zh_CN (not the browser's)."""
+    chosen = session.get("lang")
+    if not chosen and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    if chosen in app_languages():
+        return chosen
+    return None  # Flask-Babel falls back to BABEL_DEFAULT_LOCALE
+
+
+def app_languages():
+    """Codes of the languages the UI is translated into."""
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def init_extensions(app):
+    """Bind the extension objects to this app."""
+    from . import models  # noqa: F401  (register every table with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(ROOT_DIR, "translations"))
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from .models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app):
+    """Attach one blueprint per feature."""
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+    from .tasks import bp as tasks_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(tasks_bp, url_prefix="/tasks")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def current_language():
+    """The UI language as one of the LANGUAGES codes (zh_CN or en)."""
+    from flask_babel import get_locale
+
+    return "zh_CN" if get_locale().language == "zh" else "en"
+
+
+def register_template_helpers(app):
+    """Filters and globals every template may use."""
+    from . import formatting, permissions
+    from .models.task import LEVELS, SOURCES, STATUSES
+
+    app.jinja_env.globals.update(permissions.template_helpers())
+    app.jinja_env.globals.update(
+        STATUSES=STATUSES, SOURCES=SOURCES, LEVELS=LEVELS, current_language=current_language,
+        LANGUAGES=app.config["LANGUAGES"],
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    formatting.register(app)
+
+    @app.context_processor
+    def inject_request_path():
+        return {"current_path": request.full_path if request else "/"}

@@ -1,0 +1,48 @@
+"""Flask commands: each calls the same services the web pages use."""
+import click
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .models import User
+
+
+def register(app):
+    """Attach the commands to the app."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load the demo county (云溪县): units, half-year results, users of every role, tasks."""
+    from .services import demo
+
+    if if_empty and db.session.scalar(db.select(db.func.count()).select_from(User)):
+        click.echo("Database already has data; demo not loaded.")
+        return
+    summary = demo.load_demo()
+    click.echo(f"Demo county loaded: {summary}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "leader", "unit_head", "unit_staff"]), required=True)
+@click.option("--name", "display_name", help="Display name (defaults to the user name).")
+@click.option("--unit", "unit_name", help="Unit name, required for unit roles.")
+@click.option("--email")
+@click.password_option()
+@with_appcontext
+def create_user(username, role, display_name, unit_name, email, password):
+    """Create a user, e.g. the first administrator of a production deployment."""
+    from .services import DomainError, users
+
+    try:
+        user = users.create_user(
+            actor=None, username=username, display_name=display_name or username, role=role,
+            unit_name=unit_name, email=email, password=password,
+        )
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.username} ({user.role}).")

@@ -1,0 +1,24 @@
+"""All models, importable from one place (Alembic autogenerate needs them loaded)."""
+from .activity import AuditEntry, Notification
+from .bulletin import Bulletin
+from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
+from .jobs import JobRun, OutboxMessage
+from .task import (
+    Attachment,
+    CloseoutRequest,
+    ExtensionRequest,
+    Milestone,
+    ProgressReport,
+    RectificationTask,
+    Urge,
+    task_co_units,
+)
+from .unit import Unit
+from .user import LoginThrottle, User
+
+__all__ = [
+    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest",
+    "ExtensionRequest", "Indicator", "IndicatorResult", "JobRun", "LoginThrottle",
+    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask",
+    "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
+]

@@ -1,0 +1,236 @@
+"""Rectification tasks and everything recorded against them."""
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+STATUSES = {
+    "draft": _l("Draft"),
+    "assigned": _l("To accept"),
+    "in_progress": _l("In progress"),
+    "pending_review": _l("Pending close-out review"),
+    "closed": _l("Closed out"),
+    "cancelled": _l("Cancelled"),
+}
+OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
+FINISHED_STATUSES = ("closed", "cancelled")
+
+SOURCES = {
+    "indicator": _l("Weak assessment indicator"),
+    "inspection": _l("Upper-level inspection feedback"),
+    "survey": _l("Public-satisfaction survey"),
+    "supervision": _l("Supervision finding"),
+    "manual": _l("Entered by hand"),
+}
+LEVELS = {
+    "normal": _l("Normal"),
+    "key": _l("Key"),
+    "listed": _l("Listed (挂牌)"),
+}
+
+task_co_units = db.Table(
+    "task_co_units",
+    db.Column("task_id", db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("unit_id", db.Integer, db.ForeignKey("units.id"), primary_key=True, index=True),
+)
+
+
+class RectificationTask(db.Model):
+    """整改任务: one piece of rectification work with a lead unit and a deadline."""
+
+    __tablename__ = "tasks"
+
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(32), unique=True)  # 编号, e.g. ZG2026-0007
+    title = db.Column(db.String(300), nullable=False)
+    problem = db.Column(db.Text)  # 存在问题
+    measures = db.Column(db.Text)  # 整改措施 / 目标
+    source = db.Column(db.String(20), nullable=False, default="manual")
+    source_detail = db.Column(db.String(300))  # e.g. which inspection, which survey item
+    period_id = db.Column(db.Integer, db.ForeignKey("assessment_periods.id"), index=True)
+    indicator_result_id = db.Column(db.Integer, db.ForeignKey("indicator_results.id"), index=True)
+    lead_unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False, index=True)
+    responsible_leader_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
+    owner_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    deadline_on = db.Column(db.Date, nullable=False, index=True)
+    original_deadline_on = db.Column(db.Date, nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="draft", index=True)
+    supervision_level = db.Column(db.String(10), nullable=False, default="normal")
+    percent_done = db.Column(db.Integer, nullable=False, default=0)
+    last_reported_at = db.Column(UTCDateTime)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    dispatched_at = db.Column(UTCDateTime)
+    accepted_at = db.Column(UTCDateTime)
+    closeout_requested_at = db.Column(UTCDateTime)
+    closed_at = db.Column(UTCDateTime)
+    cancelled_at = db.Column(UTCDateTime)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    # Optimistic locking: an UPDATE against a stale version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+    lead_unit = db.relationship("Unit", foreign_keys=[lead_unit_id])
+    co_units = db.relationship("Unit", secondary=task_co_units, order_by="Unit.id")
+    responsible_leader = db.relationship("User", foreign_keys=[responsible_leader_id])
+    owner = db.relationship("User", foreign_keys=[owner_id])
+    created_by = db.relationship("User", foreign_keys=[created_by_id])
+    period = db.relationship("AssessmentPeriod")
+    indicator_result = db.relationship("IndicatorResult", backref="tasks")
+    milestones = db.relationship(
+        "Milestone", back_populates="task", order_by="Milestone.due_on", cascade="all, delete-orphan"
+    )
+    reports = db.relationship(
+        "ProgressReport", back_populates="task", order_by="ProgressReport.created_at.desc()",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def status_label(self):
+        """Human label of the status."""
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def source_label(self):
+        """Human label of the source."""
+        return SOURCES.get(self.source, self.source)
+
+    @property
+    def level_label(self):
+        """Human label of the supervision level."""
+        return LEVELS.get(self.supervision_level, self.supervision_level)
+
+    @property
+    def is_open(self):
+        """True unless closed or cancelled."""
+        return self.status not in FINISHED_STATUSES
+
+    def involves_unit(self, unit_id):
+        """True when the unit leads or co-organizes this task."""
+        return unit_id is not None and (
+            self.lead_unit_id == unit_id or any(u.id == unit_id for u in self.co_units)
+        )
+
+    def __repr__(self):
+        return f"<Task {self.id} {self.status}>"
+
+
+class Milestone(db.Model):
+    """时间节点: an intermediate deadline with a deliverable."""
+
+    __tablename__ = "milestones"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    title = db.Column(db.String(300), nullable=False)
+    due_on = db.Column(db.Date, nullable=False)
+    done_at = db.Column(UTCDateTime)
+    done_note = db.Column(db.Text)
+    done_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    task = db.relationship("RectificationTask", back_populates="milestones")
+    done_by = db.relationship("User")
+
+    @property
+    def is_done(self):
+        """True once marked done."""
+        return self.done_at is not None
+
+
+class ProgressReport(db.Model):
+    """进展报送: dated text with percent done, by the lead unit or a co-unit."""
+
+    __tablename__ = "progress_reports"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    percent_done = db.Column(db.Integer, nullable=False, default=0)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+    task = db.relationship("RectificationTask", back_populates="reports")
+    unit = db.relationship("Unit")
+    author = db.relationship("User")
+    attachments = db.relationship("Attachment", back_populates="report")
+
+
+class Attachment(db.Model):
+    """An evidence file stored outside static/ under a generated name."""
+
+    __tablename__ = "attachments"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    report_id = db.Column(db.Integer, db.ForeignKey("progress_reports.id"), index=True)
+    closeout_request_id = db.Column(db.Integer, db.ForeignKey("closeout_requests.id"))
+    uploaded_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    original_name = db.Column(db.String(255), nullable=False)
+    stored_name = db.Column(db.String(64), nullable=False, unique=True)
+    content_type = db.Column(db.String(100))
+    size_bytes = db.Column(db.Integer, nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    report = db.relationship("ProgressReport", back_populates="attachments")
+    uploaded_by = db.relationship("User")
+
+
+class ExtensionRequest(db.Model):
+    """延期申请: the lead unit asks for a new deadline; a supervisor decides."""
+
+    __tablename__ = "extension_requests"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    current_deadline_on = db.Column(db.Date, nullable=False)
+    requested_deadline_on = db.Column(db.Date, nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="pending")  # pending/approved/rejected
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    decided_at = db.Column(UTCDateTime)
+    decision_note = db.Column(db.Text)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    requested_by = db.relationship("User", foreign_keys=[requested_by_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+
+class CloseoutRequest(db.Model):
+    """销号申请 and its review: the lead unit's summary, the supervisor's decision."""
+
+    __tablename__ = "closeout_requests"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    summary = db.Column(db.Text, nullable=False)
+    deadline_in_force_on = db.Column(db.Date, nullable=False)  # decides 按期完成
+    status = db.Column(db.String(20), nullable=False, default="pending")  # pending/approved/rejected
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    decided_at = db.Column(UTCDateTime)
+    decision_note = db.Column(db.Text)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    requested_by = db.relationship("User", foreign_keys=[requested_by_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+
+class Urge(db.Model):
+    """催办: a supervisor's formal reminder on one task, counted against its lead unit."""
+
+    __tablename__ = "urges"
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False, index=True)
+    urged_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    unit = db.relationship("Unit")
+    urged_by = db.relationship("User")
