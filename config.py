@@ -49,6 +49,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
 
+    PASSWORD_HASH_METHOD = "scrypt"
+
     # Login throttling: this many failures within the window lock the key.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
@@ -93,6 +95,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    # Cheap hashing keeps a suite that creates hundreds of users fast; never in production.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 CONFIGS = {

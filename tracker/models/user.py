@@ -1,4 +1,5 @@
 """Users, their roles, and login throttling."""
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -41,7 +42,8 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password):
         """Hash and store a new password."""
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password):
         """True when `password` matches the stored hash."""

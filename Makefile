@@ -1,0 +1,85 @@
+# 整改督办 (rectification tracker) — set-up and run targets.
+#
+#   make run     install what is missing, migrate, seed the demo data, serve
+#                on http://$(HOST):$(PORT)/ (override: make run PORT=8000)
+#   make test    install what is missing (incl. test deps), run pytest
+#                (extra arguments: make test PYTEST_ARGS="-k login -x")
+#   make setup   only the development set-up (venv, deps, translations)
+#   make clean   remove the virtual environment
+#   make translations-update   re-extract messages and update the .po files
+#
+# The venv is only (re)installed when a requirements file changed since the
+# last install (stamp files inside .venv), so a second `make run` is fast and
+# keeps the SQLite data in instance/.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
+
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+FLASK_ENV_VARS := TRACKER_ENV=development FLASK_APP=wsgi
+
+# Compile the .po catalogues to .mo (git ignores *.mo); quiet no-op when there
+# are no catalogues yet.
+COMPILE_TRANSLATIONS := if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
+	$(BIN)/pybabel -q compile -d translations -f; fi
+
+.PHONY: run test setup clean translations-update sysdeps-run sysdeps-test
+
+# --- virtual environment -----------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime dependencies only.
+$(VENV)/.stamp-run: requirements.txt | $(BIN)/python
+	@echo "==> pip install -r requirements.txt"
+	$(PIP) -r requirements.txt
+	@touch $@
+
+# Runtime + test dependencies (requirements-dev.txt includes requirements.txt).
+$(VENV)/.stamp-test: requirements.txt requirements-dev.txt | $(BIN)/python
+	@echo "==> pip install -r requirements-dev.txt"
+	$(PIP) -r requirements-dev.txt
+	@touch $@ $(VENV)/.stamp-run
+
+# --- Debian packages (fonts, poppler, chromium) ------------------------------
+
+sysdeps-run:
+	@bash scripts/install-system-deps.sh run
+
+sysdeps-test:
+	@bash scripts/install-system-deps.sh test
+
+# --- translations ------------------------------------------------------------
+
+translations-update: $(VENV)/.stamp-run
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d translations
+
+# --- main targets ------------------------------------------------------------
+
+setup: $(VENV)/.stamp-test sysdeps-test
+	@$(COMPILE_TRANSLATIONS)
+
+run: $(VENV)/.stamp-run sysdeps-run
+	@$(COMPILE_TRANSLATIONS)
+	@mkdir -p instance
+	$(FLASK_ENV_VARS) $(BIN)/flask db upgrade
+	$(FLASK_ENV_VARS) $(BIN)/flask seed-demo --if-empty
+	$(FLASK_ENV_VARS) $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.stamp-test sysdeps-test
+	@$(COMPILE_TRANSLATIONS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,124 @@
+"""Who may open what: every role against every page, and unit isolation."""
+import pytest
+
+from tracker.extensions import db
+from tracker.models import RectificationTask, User
+from tracker.services import task_queries
+
+ROLES = ["admin", "supervisor", "leader", "principal", "unithead", "unitstaff", "otherhead"]
+
+# page -> {username: expected status}; a missing user means 200.
+MATRIX = {
+    "/": {},
+    "/tasks/": {},
+    "/auth/password": {},
+    "/tasks/{own}": {"otherhead": 403},
+    "/tasks/{foreign}": {"leader": 403, "unithead": 403, "unitstaff": 403},
+    "/tasks/{shared}": {"leader": 403},
+    "/tasks/{draft}": {"leader": 403, "unithead": 403, "unitstaff": 403, "otherhead": 403},
+    "/admin/units": {u: 403 for u in ROLES if u != "admin"},
+    "/admin/users": {u: 403 for u in ROLES if u != "admin"},
+}
+CASES = [(page, user, rules.get(user, 200)) for page, rules in MATRIX.items() for user in ROLES]
+
+
+@pytest.mark.parametrize("page, username, expected", CASES)
+def test_role_page_matrix(client, auth, world, page, username, expected):
+    """Does each role get exactly the pages it may open?"""
+    auth.login(username)
+    response = client.get(page.format(**world["tasks"]))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("page", list(MATRIX))
+def test_anonymous_is_sent_to_login(client, world, page):
+    """Is a visitor who has not logged in sent to the login page for every page?"""
+    response = client.get(page.format(**world["tasks"]))
+    assert response.status_code == 302
+    assert "/auth/login" in response.location
+
+
+def test_missing_task_is_404(client, auth, world):
+    """Does a task id that does not exist give 404, not a crash?"""
+    auth.login("supervisor")
+    assert client.get("/tasks/999999").status_code == 404
+
+
+VISIBLE = {
+    "admin": {"own", "shared", "foreign", "draft", "town"},
+    "supervisor": {"own", "shared", "foreign", "draft", "town"},
+    "principal": {"own", "shared", "foreign", "draft", "town"},
+    "leader": {"own"},
+    "unithead": {"own", "shared"},
+    "unitstaff": {"own", "shared"},
+    "otherhead": {"shared", "foreign"},
+    "townstaff": {"town"},
+}
+
+
+@pytest.mark.parametrize("username", list(VISIBLE))
+def test_list_shows_only_visible_tasks(app, world, username):
+    """Does the list query return exactly the tasks the user may see (lead or co-unit, no drafts)?"""
+    with app.app_context():
+        user = db.session.get(User, world["users"][username])
+        tasks = db.session.scalars(task_queries.visible_tasks(user)).all()
+        names = {key for key, task_id in world["tasks"].items() if task_id in {t.id for t in tasks}}
+    assert names == VISIBLE[username]
+
+
+def test_search_does_not_leak_other_units_tasks(client, auth, world):
+    """Does searching for another unit's task title find nothing for a unit user?"""
+    auth.login("unithead")
+    page = client.get("/tasks/?q=外贸").get_data(as_text=True)
+    assert "外贸进出口攻坚" not in page
+    auth.logout()
+    auth.login("supervisor")
+    assert "外贸进出口攻坚" in client.get("/tasks/?q=外贸").get_data(as_text=True)
+
+
+def test_list_page_of_unit_user_names_only_their_tasks(client, auth, world):
+    """Does the rendered list for a unit head show its own and co-unit tasks but nothing else?"""
+    auth.login("unithead")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "农村安全饮水整改" in page
+    assert "河道清淤配合任务" in page
+    assert "外贸进出口攻坚" not in page
+    assert "水利草稿任务" not in page
+    assert "城关镇污水管网" not in page
+
+
+def test_home_counts_only_visible_tasks(app, world):
+    """Do the home-page counts leave out tasks the user may not see?"""
+    with app.app_context():
+        user = db.session.get(User, world["users"]["townstaff"])
+        counts = task_queries.status_counts(user)
+    assert sum(counts.values()) == 1
+
+
+def test_invalid_filters_are_ignored_with_a_message(client, auth, world):
+    """Do nonsense filter values give the list with a warning instead of an error?"""
+    auth.login("supervisor")
+    response = client.get("/tasks/?status=bogus&lead_unit=abc&sort=hack&page=-3")
+    assert response.status_code == 200
+    assert "农村安全饮水整改" in response.get_data(as_text=True)
+    assert "status" in response.get_data(as_text=True)
+
+
+def test_pagination_splits_long_lists(app, client, auth, world):
+    """Are 45 tasks shown 20 per page with links to the next page?"""
+    from tests.conftest import make_task
+    from tracker.models import Unit
+
+    with app.app_context():
+        unit = db.session.get(Unit, world["units"]["other"])
+        for i in range(40):
+            make_task(f"批量任务{i:02d}", unit)
+        db.session.commit()
+        total = db.session.scalar(db.select(db.func.count()).select_from(RectificationTask))
+    auth.login("supervisor")
+    first = client.get("/tasks/").get_data(as_text=True)
+    third = client.get("/tasks/?page=3").get_data(as_text=True)
+    assert total == 45
+    assert first.count('href="/tasks/') >= 20
+    assert "page=2" in first
+    assert third.count("批量任务") + third.count("任务") >= 5
