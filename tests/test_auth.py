@@ -156,3 +156,23 @@ def test_session_cookie_is_http_only(client, world):
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_reset_password_forces_a_change_and_lifts_the_lock(app, client, auth, world):
+    """After an admin's reset, is a locked-out user let in but sent to change the password first?"""
+    from tracker.services import users as users_service
+
+    for _ in range(5):
+        auth.login("unitstaff", "wrong")
+    with app.app_context():
+        admin = db.session.get(User, world["users"]["admin"])
+        staff = db.session.get(User, world["users"]["unitstaff"])
+        users_service.reset_password(admin, staff, "temporary-pass-1")
+    assert auth.login("unitstaff", "temporary-pass-1").status_code == 302
+    response = client.get("/tasks/")
+    assert response.status_code == 302
+    assert response.location.endswith("/auth/password")
+    client.post("/auth/password", data={
+        "current_password": "temporary-pass-1", "new_password": "my-own-pass-1", "confirm": "my-own-pass-1",
+    })
+    assert client.get("/tasks/").status_code == 200

@@ -2,7 +2,7 @@
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from config import CONFIGS
@@ -55,6 +55,8 @@ def check_config(app):
 
 def select_locale():
     """The language: the user's explicit choice, else zh_CN (not the browser's)."""
+    if not has_request_context():
+        return None  # CLI and scheduler: the default language
     chosen = session.get("lang")
     if not chosen and current_user and current_user.is_authenticated:
         chosen = current_user.locale

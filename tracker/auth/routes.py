@@ -21,6 +21,20 @@ def safe_next(target):
     return target
 
 
+# Pages a user whose password was reset may still open before choosing a new one.
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "main.set_language", "static", "bootstrap.static"}
+
+
+@bp.before_app_request
+def require_password_change():
+    """After an admin's reset, send the user to choose their own password first."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_EXEMPT):
+        flash(_("Your password was reset by the administrator. Choose a new password to continue."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form and log the user in."""

@@ -56,7 +56,8 @@ def _record_failure(keys):
     db.session.commit()
 
 
-def _clear_failures(username):
+def clear_failures(username):
+    """Forget the failed attempts of a user name (after a success or an admin's reset)."""
     db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.key == _throttle_keys(username, None)[0]))
 
 
@@ -73,7 +74,7 @@ def authenticate(username, password, client_addr=None):
         raise LoginRefused(_("Wrong user name or password."))
     if not user.is_active:
         raise LoginRefused(_("This account has been deactivated. Ask the administrator."))
-    _clear_failures(username)
+    clear_failures(username)
     user.last_login_at = clock.now()
     db.session.commit()
     return user
