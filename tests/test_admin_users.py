@@ -1,5 +1,6 @@
 """Can the administrator create users, change their role and unit, deactivate them and reset passwords?"""
 import pytest
+from flask_babel import force_locale
 
 from tests.conftest import DEMO_PASSWORD, AuthActions
 from tests.test_admin_units import in_english
@@ -127,7 +128,7 @@ def test_create_user_refuses_a_deactivated_unit(app, admin, world):
 
 def test_service_rules_hold_without_the_form(app, world):
     """Does the service itself refuse what the form would catch (for the CLI)?"""
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         actor = db.session.get(User, world["users"]["admin"])
         base = {"username": "lisi", "display_name": "李四", "role": "unit_staff", "unit_name": "县水利局",
                 "password": "initial-pass-1"}

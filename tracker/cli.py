@@ -17,12 +17,15 @@ def register(app):
 @with_appcontext
 def seed_demo(if_empty):
     """Load the demo county (云溪县): units, half-year results, users of every role, tasks."""
-    from .services import demo
+    from .services import DomainError, demo
 
     if if_empty and db.session.scalar(db.select(db.func.count()).select_from(User)):
         click.echo("Database already has data; demo not loaded.")
         return
-    summary = demo.load_demo()
+    try:
+        summary = demo.load_demo()
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Demo county loaded: {summary}")
 
 

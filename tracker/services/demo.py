@@ -1,0 +1,247 @@
+"""The demo county 云溪县: units, two assessment periods, users of every role, tasks in every state.
+
+`load_demo()` fills an empty database in one transaction (`flask seed-demo`,
+`make run`). Task dates are relative to clock.today(), so the demo always looks
+alive; everything else is fixed, so every run gives the same data. The files it
+reads live in tracker/demo_data/, inside the package.
+"""
+import csv
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import AssessmentPeriod, Indicator, IndicatorResult, Unit, User
+from ..models.task import STATUSES
+from ..models.unit import UNIT_KIND_ALIASES
+from . import DomainError, demo_tasks
+from .results_parser import parse_results
+
+DEMO_PASSWORD = "demo12345"
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo_data")
+UNITS_FILE = "units.csv"
+RESULTS_FILE = "assessment-2026H1.xlsx"
+TASKS_FILE = "tasks.json"
+EMAIL_DOMAIN = "yunxi.gov.cn"
+
+CURRENT_PERIOD = ("2026年上半年考核", date(2026, 1, 1), date(2026, 6, 30))
+PREVIOUS_PERIOD = ("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
+LOWER_IS_BETTER = {"信访维稳", "安全生产"}  # accident counts, petitions
+RATE_UNITS = {"%", "分"}  # other measure units (亿元, 人, 家…) are cumulative amounts
+
+WATER = "县水利局"  # the unit of the `unithead` / `unitstaff` logins
+UNITS_WITHOUT_STAFF = {"白马乡", "龙泉乡"}  # small towns where the head reports himself
+# The county leaders, by the titles the results sheet names; 常务副县长 logs in as `leader`.
+LEADERS = {
+    "常务副县长": ("王建国", "wangjianguo"),
+    "县长": ("陈志强", "chenzhiqiang"),
+    "县委书记": ("李卫东", "liweidong"),
+    "分管工业副县长": ("赵立新", "zhaolixin"),
+    "分管农业副县长": ("孙德明", "sundeming"),
+    "分管社会事业副县长": ("周丽华", "zhoulihua"),
+    "分管城建副县长": ("吴海涛", "wuhaitao"),
+    "县委副书记": ("郑国强", "zhengguoqiang"),
+    "县纪委书记": ("冯志刚", "fengzhigang"),
+}
+PRINCIPAL_TITLES = {"县长", "县委书记"}
+SURNAMES = [s.split(":") for s in (
+    "黄:huang 林:lin 何:he 高:gao 罗:luo 马:ma 梁:liang 宋:song 谢:xie 韩:han 唐:tang 于:yu 董:dong "
+    "萧:xiao 程:cheng 曹:cao 袁:yuan 邓:deng 许:xu 傅:fu 沈:shen 曾:zeng 彭:peng 吕:lv 苏:su 卢:lu "
+    "蒋:jiang 蔡:cai 贾:jia 丁:ding 魏:wei 薛:xue 叶:ye 阎:yan 余:yu 潘:pan 杜:du 戴:dai 夏:xia 钟:zhong"
+).split()]
+GIVEN_NAMES = [g.split(":") for g in (
+    "志明:zhiming 晓燕:xiaoyan 伟:wei 建华:jianhua 丹:dan 俊:jun 静:jing 涛:tao 秀英:xiuying 磊:lei "
+    "海燕:haiyan 文博:wenbo 雪梅:xuemei 立军:lijun 春燕:chunyan 国华:guohua 红梅:hongmei 振宇:zhenyu "
+    "佳怡:jiayi 浩然:haoran 思远:siyuan 玉兰:yulan 永明:yongming 丽娟:lijuan 德华:dehua 小军:xiaojun "
+    "婷:ting 勇:yong 芳:fang 明辉:minghui 爱华:aihua 建军:jianjun 秀兰:xiulan 鹏:peng 桂芳:guifang "
+    "志远:zhiyuan 慧:hui 少华:shaohua 凤英:fengying 长江:changjiang 晓明:xiaoming 燕:yan 光辉:guanghui"
+).split()]
+HEAD_TITLES = (("纪委监委", "常务副书记"), ("局", "局长"), ("镇", "镇长"), ("乡", "乡长"), ("部", "常务副部长"),
+               ("办", "主任"), ("中心", "主任"))
+
+
+class DemoError(DomainError):
+    """The demo cannot be loaded (the database already holds data)."""
+
+
+@dataclass
+class People:
+    """The demo's users by the part they play."""
+
+    admin: User = None
+    supervisor: User = None
+    kaohe: User = None
+    leaders: dict = field(default_factory=dict)  # title -> User
+    heads: dict = field(default_factory=dict)  # unit name -> User
+    staff: dict = field(default_factory=dict)  # unit name -> User (not every unit has one)
+
+    def owner_in(self, unit_name):
+        """Who owns (and reports on) a unit's tasks: its staff member, else its head."""
+        return self.staff.get(unit_name) or self.heads[unit_name]
+
+
+def load_demo():
+    """Load the demo county into an empty database in one transaction; returns a one-line summary."""
+    for model in (Unit, User):
+        if db.session.scalar(db.select(db.func.count()).select_from(model)):
+            raise DemoError(_("The database already holds units or users; the demo loads only into an empty one."))
+    try:
+        units = load_units()
+        rows = read_results()
+        indicators = load_indicators(rows, units)
+        current = load_period(CURRENT_PERIOD, rows, indicators, previous=False)
+        load_period(PREVIOUS_PERIOD, rows, indicators, previous=True)
+        people = load_users(units, rows)
+        tasks = demo_tasks.load_tasks(read_task_specs(), units, people, current)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks)
+
+
+def data_path(name):
+    """Path of a file shipped in tracker/demo_data."""
+    return os.path.join(DATA_DIR, name)
+
+
+def load_units():
+    """Create the 33 units of units.csv (部门 → department, 乡镇 → town); returns them by name."""
+    with open(data_path(UNITS_FILE), encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    units = {row["单位名称"].strip(): Unit(name=row["单位名称"].strip(), kind=UNIT_KIND_ALIASES[row["单位类型"].strip()])
+             for row in rows}
+    db.session.add_all(units.values())
+    return units
+
+
+def read_results():
+    """The 36 rows of the half-year results sheet, read by the same parser the import uses."""
+    with open(data_path(RESULTS_FILE), "rb") as handle:
+        result = parse_results(handle.read(), RESULTS_FILE)
+    if result.errors:
+        raise DemoError(f"{RESULTS_FILE}: {result.errors[0].row} {result.errors[0].message}")
+    return result.rows
+
+
+def read_task_specs():
+    """The task specs: title, units, source, level, texts and the scenario each one plays."""
+    with open(data_path(TASKS_FILE), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_indicators(rows, units):
+    """Create one Indicator per row, with its lead and co-units; returns them by name."""
+    indicators = {}
+    for row in rows:
+        indicators[row.name] = Indicator(
+            name=row.name, category=row.category, weight=row.weight, measure_unit=row.measure_unit,
+            direction="lower" if row.name in LOWER_IS_BETTER else "higher",
+            kind="rate" if row.measure_unit in RATE_UNITS else "cumulative",
+            is_veto=row.is_veto, formula=row.formula, lead_unit=units[row.lead_unit_name],
+            co_units=[units[name] for name in row.co_unit_names], leader_title=row.leader_title,
+        )
+    db.session.add_all(indicators.values())
+    return indicators
+
+
+def load_period(spec, rows, indicators, previous):
+    """Create a half-year period with a result per indicator: the sheet's, or plausible earlier ones."""
+    name, starts_on, ends_on = spec
+    period = AssessmentPeriod(name=name, kind="half_year", starts_on=starts_on, ends_on=ends_on)
+    rng = random.Random(2025)  # the same "earlier" results on every run
+    for row in rows:
+        result = IndicatorResult(indicator=indicators[row.name], score=row.score, rank=row.rank,
+                                 peer_count=row.peer_count, target_value=row.target_value,
+                                 actual_value=row.actual_value, expected_progress=row.expected_progress)
+        if previous:
+            _vary(result, row, rng)
+        period.results.append(result)
+    db.session.add(period)
+    return period
+
+
+def _vary(result, row, rng):
+    """Turn this period's result into a nearby one for the period before (a rank a few places off)."""
+    result.rank = min(row.peer_count, max(1, row.rank + rng.choice((-4, -3, -2, -1, 0, 1, 2))))
+    rate = 1 - 0.05 * (result.rank - 1) - rng.uniform(0, 0.04)
+    result.score = round(row.weight * max(rate, 0.3), 2)
+    if row.target_value is not None:
+        result.actual_value = round(row.target_value * rng.uniform(0.85, 1.1), 1)
+    result.expected_progress = 1.0  # a second half-year ends with the year
+
+
+def load_users(units, rows):
+    """Create the office, the county leaders and a head (and mostly a staff member) per unit."""
+    people = People()
+    password_hash = _password_hash()
+
+    def add(username, display_name, role, email_name, unit=None, title=None, is_principal=False):
+        """Add one user with the shared password hash."""
+        user = User(username=username, display_name=display_name, role=role, unit=unit, title=title,
+                    email=f"{email_name}@{EMAIL_DOMAIN}", is_principal=is_principal, password_hash=password_hash)
+        db.session.add(user)
+        return user
+
+    people.admin = add("admin", "系统管理员", "admin", "admin")
+    people.supervisor = add("supervisor", "张敏", "supervisor", "zhangmin", title="县委县政府督查室主任")
+    people.kaohe = add("kaohe", "刘洋", "supervisor", "liuyang", title="县考核办副主任")
+    titles = list(dict.fromkeys(row.leader_title for row in rows if row.leader_title))
+    titles += [title for title in LEADERS if title not in titles]
+    others = [title for title in titles if title != "常务副县长"]
+    for title in titles:
+        username = "leader" if title == "常务副县长" else f"leader{others.index(title) + 2}"
+        name, email_name = LEADERS.get(title, (title, username))
+        people.leaders[title] = add(username, name, "leader", email_name, title=title,
+                                    is_principal=title in PRINCIPAL_TITLES)
+    names = _unit_people_names()
+    for index, (unit_name, unit) in enumerate(units.items(), start=1):
+        head_name, staff_name = next(names), next(names)
+        is_water = unit_name == WATER
+        people.heads[unit_name] = add("unithead" if is_water else f"head_{index}", head_name[0], "unit_head",
+                                      head_name[1], unit, _head_title(unit_name))
+        if unit_name not in UNITS_WITHOUT_STAFF:
+            people.staff[unit_name] = add("unitstaff" if is_water else f"staff_{index}", staff_name[0],
+                                          "unit_staff", staff_name[1], unit, "联络员")
+    return people
+
+
+def _password_hash():
+    """One hash of the demo password, shared by every demo user."""
+    # Hashing is deliberately slow (scrypt): once per user would make loading take seconds,
+    # and every demo user has the same password anyway.
+    probe = User()
+    probe.set_password(DEMO_PASSWORD)
+    return probe.password_hash
+
+
+def _unit_people_names():
+    """An endless, fixed sequence of distinct (name, email name) pairs for unit users."""
+    seen = set()
+    for step in range(len(SURNAMES) * len(GIVEN_NAMES)):
+        surname = SURNAMES[step % len(SURNAMES)]
+        given = GIVEN_NAMES[(step * 7) % len(GIVEN_NAMES)]
+        email = surname[1] + given[1]
+        while email in seen:
+            email += "1"
+        seen.add(email)
+        yield surname[0] + given[0], email
+
+
+def _head_title(unit_name):
+    """The usual title of a unit's head: 局长, 镇长, 主任…"""
+    return next((title for suffix, title in HEAD_TITLES if unit_name.endswith(suffix)), "主要负责人")
+
+
+def summary(unit_count, user_count, result_count, tasks):
+    """One line saying what was loaded."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for task in tasks:
+        counts[task.status] += 1
+    by_status = ", ".join(f"{status} {count}" for status, count in counts.items())
+    return (f"云溪县: {unit_count} units, {user_count} users, 2 periods ({result_count} indicator results each), "
+            f"{len(tasks)} tasks ({by_status}). Every demo user's password is {DEMO_PASSWORD}.")
