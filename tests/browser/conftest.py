@@ -1,0 +1,85 @@
+"""A real app served on loopback with the demo county, and a real Chromium driving it.
+
+Chromium is Debian's (/usr/bin/chromium, installed by `make test`); Playwright's
+own browser downloads cannot run here.
+"""
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tracker import create_app
+from tracker.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "test-artifacts", "screenshots")
+DEMO_PASSWORD = "demo12345"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with the demo county loaded, served by werkzeug in a thread; yields its base URL."""
+    from flask_migrate import upgrade
+
+    from tracker.services import demo
+
+    db_file = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "WTF_CSRF_ENABLED": True,
+    })
+    with app.app_context():
+        upgrade()
+        demo.load_demo()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium under Playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run `make test`, which installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """Open a logged-in page for a demo user: page_for("supervisor", width=1366)."""
+    contexts = []
+
+    def open_page(username=None, width=1366, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(live_server + "/auth/login")
+        if username:
+            page.fill("#username", username)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("#submit")
+            page.wait_for_url(live_server + "/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot as a test artifact."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, name + ".png"), full_page=True)
