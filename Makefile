@@ -61,8 +61,13 @@ sysdeps-test:
 
 # --- translations ------------------------------------------------------------
 
+# babel.cfg's patterns (tracker/**.py, templates/**.html) are relative to the
+# input directory, so the input is the repo root; --ignore-dirs keeps the walk
+# out of .venv/.git (".*") but, unlike babel's default (".* _*"), still enters
+# templates/_macros. tests/test_i18n.py runs the same extraction.
 translations-update: $(VENV)/.stamp-run
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--ignore-dirs '.* __pycache__' -c TRANSLATORS: -o messages.pot .
 	$(BIN)/pybabel update -i messages.pot -d translations
 
 # --- main targets ------------------------------------------------------------
