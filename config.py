@@ -56,8 +56,15 @@ class Config:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
     TASKS_PER_PAGE = int(os.environ.get("TASKS_PER_PAGE", "20"))
+    # Evidence files: never under static/, served only through a permission-checked view.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "25"))  # per file
+    MAX_UPLOAD_FILES = int(os.environ.get("MAX_UPLOAD_FILES", "10"))  # per form
+    ALLOWED_UPLOAD_EXTENSIONS = os.environ.get(
+        "ALLOWED_UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,jpg,jpeg,png,zip"
+    ).split(",")
+    # The whole request (several files and the form); beyond it the user gets the 413 page.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", str(MAX_UPLOAD_MB * 4))) * 1024 * 1024
 
     # Mail, under the names Flask-Mail uses.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

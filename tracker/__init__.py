@@ -103,6 +103,7 @@ def register_blueprints(app):
     """Attach one blueprint per feature."""
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .inbox import bp as inbox_bp
     from .main import bp as main_bp
     from .tasks import bp as tasks_bp
 
@@ -110,6 +111,7 @@ def register_blueprints(app):
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(inbox_bp, url_prefix="/inbox")
 
 
 def current_language():

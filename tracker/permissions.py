@@ -5,10 +5,12 @@ Routes, services and templates all ask here; nothing else repeats a rule.
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select, true
 
 from .models import RectificationTask, task_co_units
+from .models.task import OPEN_STATUSES
 
 ADMIN = "admin"
 SUPERVISOR = "supervisor"
@@ -87,10 +89,96 @@ def can_manage_units(user):
     return has_role(user, ADMIN)
 
 
+def can_create_tasks(user):
+    """Tasks are created (as drafts) by the supervision office."""
+    return has_role(user, SUPERVISOR) and user.is_active
+
+
+# Workflow actions on a task: the statuses each is possible in (DESIGN, Task lifecycle).
+ACTION_STATUSES = {
+    "edit": ("draft",),
+    "dispatch": ("draft",),
+    "accept": ("assigned",),
+    "report": ("in_progress",),
+    "plan_milestone": ("in_progress",),
+    "complete_milestone": ("in_progress",),
+    "request_closeout": ("in_progress",),
+    "review_closeout": ("pending_review",),
+    "request_extension": ("in_progress",),
+    "review_extension": ("in_progress",),
+    "cancel": OPEN_STATUSES,
+    # Under review the unit has done its part; urging it then would be noise.
+    "urge": ("assigned", "in_progress"),
+}
+ACTION_NAMES = {
+    "edit": _l("Edit"),
+    "dispatch": _l("Dispatch"),
+    "accept": _l("Accept"),
+    "report": _l("Report progress"),
+    "plan_milestone": _l("Plan a milestone"),
+    "complete_milestone": _l("Mark a milestone done"),
+    "request_closeout": _l("Request close-out"),
+    "review_closeout": _l("Review the close-out"),
+    "request_extension": _l("Request an extension"),
+    "review_extension": _l("Decide on the extension"),
+    "cancel": _l("Cancel the task"),
+    "urge": _l("Urge"),
+}
+_OFFICE_ACTIONS = ("edit", "dispatch", "review_closeout", "review_extension", "cancel", "urge")
+_LEAD_HEAD_ACTIONS = ("accept", "plan_milestone", "request_closeout", "request_extension")
+WHO_MAY = {
+    "office": _l("Only the supervision office may do this."),
+    "lead_head": _l("Only the head of the lead unit may do this."),
+    "lead_unit": _l("Only users of the lead unit may do this."),
+    "involved": _l("Only users of the lead unit or a co-organizing unit may do this."),
+}
+
+
+def _in_unit_of(user, unit_id):
+    """True for an active unit user of that unit."""
+    return user.is_unit_user and user.unit_id is not None and user.unit_id == unit_id
+
+
+def role_denial(user, action, task):
+    """Why `user` may never take `action` on this task whatever its status, or None when their role allows it."""
+    if action not in ACTION_STATUSES:
+        raise ValueError(f"unknown task action {action!r}")
+    if not (user and user.is_authenticated and user.is_active):
+        return WHO_MAY["office"] if action in _OFFICE_ACTIONS else WHO_MAY["involved"]
+    if action in _OFFICE_ACTIONS:
+        return None if user.role == SUPERVISOR else WHO_MAY["office"]
+    if action in _LEAD_HEAD_ACTIONS:
+        return None if user.role == UNIT_HEAD and _in_unit_of(user, task.lead_unit_id) else WHO_MAY["lead_head"]
+    if action == "complete_milestone":
+        return None if _in_unit_of(user, task.lead_unit_id) else WHO_MAY["lead_unit"]
+    # report: the lead unit, and each co-unit for its part
+    return None if user.is_unit_user and task.involves_unit(user.unit_id) else WHO_MAY["involved"]
+
+
+def state_denial(action, task):
+    """Why `action` is impossible in the task's current state, or None when it is possible."""
+    if task.status not in ACTION_STATUSES[action]:
+        return _l("“%(action)s” is not possible while the task is “%(status)s”.",
+                  action=ACTION_NAMES[action], status=task.status_label)
+    if action == "request_extension" and task.pending_extension is not None:
+        return _l("An extension request is already waiting for a decision.")
+    if action == "review_extension" and task.pending_extension is None:
+        return _l("There is no extension request waiting for a decision.")
+    return None
+
+
+def can(user, action, task):
+    """May `user` take the workflow `action` on this task now?"""
+    return role_denial(user, action, task) is None and state_denial(action, task) is None
+
+
 def template_helpers():
     """The permission functions templates may call, bound to the current user."""
     return {
         "can_view": lambda task: can_view(current_user, task),
         "can_edit": lambda task: can_edit(current_user, task),
+        "can": lambda action, task: can(current_user, action, task),
+        "can_create_tasks": lambda: can_create_tasks(current_user),
         "has_role": lambda *roles: has_role(current_user, *roles),
+        "ACTION_NAMES": ACTION_NAMES,
     }

@@ -1,6 +1,27 @@
-"""The audit log and the in-app inbox."""
+"""The audit log, the in-app inbox, and one-time form tokens."""
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from .types import UTCDateTime, utcnow
+
+# Audit actions on tasks, with the labels the task timeline shows.
+ACTIONS = {
+    "created": _l("Created"),
+    "edited": _l("Edited"),
+    "dispatched": _l("Dispatched"),
+    "accepted": _l("Accepted"),
+    "reported": _l("Progress reported"),
+    "milestone_planned": _l("Milestone planned"),
+    "milestone_done": _l("Milestone done"),
+    "closeout_requested": _l("Close-out requested"),
+    "closeout_approved": _l("Close-out approved"),
+    "closeout_rejected": _l("Close-out rejected"),
+    "extension_requested": _l("Extension requested"),
+    "extension_approved": _l("Extension approved"),
+    "extension_rejected": _l("Extension rejected"),
+    "urged": _l("Urged"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 class AuditEntry(db.Model):
@@ -21,6 +42,11 @@ class AuditEntry(db.Model):
 
     actor = db.relationship("User")
 
+    @property
+    def action_label(self):
+        """Human label of the action (the raw code for actions outside the task workflow)."""
+        return ACTIONS.get(self.action, self.action)
+
 
 class Notification(db.Model):
     """A message in a user's in-app inbox."""
@@ -37,3 +63,13 @@ class Notification(db.Model):
     link = db.Column(db.String(300))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     read_at = db.Column(UTCDateTime)
+
+
+class UsedFormToken(db.Model):
+    """A one-time token a create-type form carried, kept so a second submission is recognised."""
+
+    __tablename__ = "used_form_tokens"
+
+    token = db.Column(db.String(64), primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,6 +1,8 @@
 """Rectification tasks and everything recorded against them."""
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import validates
 
+from .. import clock
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
@@ -21,6 +23,13 @@ SOURCES = {
     "survey": _l("Public-satisfaction survey"),
     "supervision": _l("Supervision finding"),
     "manual": _l("Entered by hand"),
+}
+# Extension and close-out requests: a decision, or withdrawn when the task moved on without one.
+REQUEST_STATUSES = {
+    "pending": _l("Pending"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
 }
 LEVELS = {
     "normal": _l("Normal"),
@@ -64,6 +73,9 @@ class RectificationTask(db.Model):
     dispatched_at = db.Column(UTCDateTime)
     accepted_at = db.Column(UTCDateTime)
     closeout_requested_at = db.Column(UTCDateTime)
+    # The local date of that request, kept beside it so list filters can compare it with
+    # deadline_on in SQL; set by the validator below, never by hand.
+    closeout_requested_on = db.Column(db.Date)
     closed_at = db.Column(UTCDateTime)
     cancelled_at = db.Column(UTCDateTime)
     version = db.Column(db.Integer, nullable=False, default=1)
@@ -85,6 +97,28 @@ class RectificationTask(db.Model):
         "ProgressReport", back_populates="task", order_by="ProgressReport.created_at.desc()",
         cascade="all, delete-orphan",
     )
+    extension_requests = db.relationship(
+        "ExtensionRequest", back_populates="task", order_by="ExtensionRequest.id", cascade="all, delete-orphan",
+    )
+    closeout_requests = db.relationship(
+        "CloseoutRequest", back_populates="task", order_by="CloseoutRequest.id", cascade="all, delete-orphan",
+    )
+
+    @validates("closeout_requested_at")
+    def _keep_request_date(self, key, value):
+        """Keep closeout_requested_on equal to the local date of closeout_requested_at."""
+        self.closeout_requested_on = clock.to_local(value).date() if value is not None else None
+        return value
+
+    @property
+    def pending_extension(self):
+        """The extension request awaiting a decision, if any."""
+        return next((r for r in self.extension_requests if r.status == "pending"), None)
+
+    @property
+    def pending_closeout(self):
+        """The close-out request awaiting review, if any."""
+        return next((r for r in self.closeout_requests if r.status == "pending"), None)
 
     @property
     def status_label(self):
@@ -155,7 +189,7 @@ class ProgressReport(db.Model):
     task = db.relationship("RectificationTask", back_populates="reports")
     unit = db.relationship("Unit")
     author = db.relationship("User")
-    attachments = db.relationship("Attachment", back_populates="report")
+    attachments = db.relationship("Attachment", back_populates="report", order_by="Attachment.id")
 
 
 class Attachment(db.Model):
@@ -175,8 +209,17 @@ class Attachment(db.Model):
     sha256 = db.Column(db.String(64), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
+    task = db.relationship("RectificationTask")
     report = db.relationship("ProgressReport", back_populates="attachments")
+    closeout_request = db.relationship("CloseoutRequest", back_populates="attachments")
     uploaded_by = db.relationship("User")
+
+    @property
+    def size_label(self):
+        """The size in KB or MB, for lists of files."""
+        if self.size_bytes >= 1024 * 1024:
+            return f"{self.size_bytes / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(self.size_bytes / 1024))} KB"
 
 
 class ExtensionRequest(db.Model):
@@ -196,8 +239,14 @@ class ExtensionRequest(db.Model):
     decision_note = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
+    task = db.relationship("RectificationTask", back_populates="extension_requests")
     requested_by = db.relationship("User", foreign_keys=[requested_by_id])
     decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self):
+        """Human label of the request's status."""
+        return REQUEST_STATUSES.get(self.status, self.status)
 
 
 class CloseoutRequest(db.Model):
@@ -216,8 +265,15 @@ class CloseoutRequest(db.Model):
     decision_note = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
+    task = db.relationship("RectificationTask", back_populates="closeout_requests")
     requested_by = db.relationship("User", foreign_keys=[requested_by_id])
     decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+    attachments = db.relationship("Attachment", back_populates="closeout_request", order_by="Attachment.id")
+
+    @property
+    def status_label(self):
+        """Human label of the request's status."""
+        return REQUEST_STATUSES.get(self.status, self.status)
 
 
 class Urge(db.Model):
@@ -232,5 +288,6 @@ class Urge(db.Model):
     message = db.Column(db.Text, nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
+    task = db.relationship("RectificationTask")
     unit = db.relationship("Unit")
     urged_by = db.relationship("User")

@@ -5,18 +5,24 @@ Rules (DESIGN, Task lifecycle), with dates in the configured time zone:
   a task whose close-out was requested on or before its deadline is not overdue
   while under review;
 - red: overdue;
-- yellow: due within N days, or a milestone overdue, or no progress report for
-  M days (counted from dispatch while there is none yet);
+- yellow: due within N days (deadline today included), or a milestone overdue,
+  or no progress report for M days (counted from dispatch while there is none
+  yet; only while the unit is expected to report: assigned or in progress);
 - green otherwise; closed and cancelled tasks have no light.
+
+Each rule exists twice, once in Python for a task in hand and once as an SQL
+condition for the list filters; tests check that both agree.
 """
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, not_, or_
 
 from .. import clock
 from ..extensions import db
-from ..models import Milestone
+from ..models import Milestone, RectificationTask
 from ..models.task import FINISHED_STATUSES
 
 LIGHTS = {"red": _l("Red"), "yellow": _l("Yellow"), "green": _l("Green")}
@@ -33,6 +39,7 @@ class TaskState:
     days_late: int
     days_left: int | None
     reasons: tuple
+    is_due_soon: bool = False
 
     @property
     def light_label(self):
@@ -41,10 +48,8 @@ class TaskState:
 
 
 def closeout_requested_in_time(task):
-    """True when the pending close-out was asked for on or before the deadline."""
-    if task.closeout_requested_at is None:
-        return False
-    return clock.to_local(task.closeout_requested_at).date() <= task.deadline_on
+    """True when the close-out now under review was asked for on or before the deadline."""
+    return task.closeout_requested_on is not None and task.closeout_requested_on <= task.deadline_on
 
 
 def is_overdue(task, today):
@@ -52,6 +57,17 @@ def is_overdue(task, today):
     if task.status in FINISHED_STATUSES or today <= task.deadline_on:
         return False
     return not (task.status == "pending_review" and closeout_requested_in_time(task))
+
+
+def silent_since(task):
+    """When the unit last reported, or else since when it has been expected to."""
+    return task.last_reported_at or task.dispatched_at or task.created_at
+
+
+def silent_cutoff(today):
+    """Reports before this UTC moment are M days old or more: local midnight M-1 days before today."""
+    day = today - timedelta(days=current_app.config["YELLOW_SILENT_DAYS"] - 1)
+    return datetime.combine(day, time.min, tzinfo=clock.local_tz())
 
 
 def task_state(task, today=None, has_overdue_milestone=None):
@@ -66,15 +82,16 @@ def task_state(task, today=None, has_overdue_milestone=None):
     if has_overdue_milestone is None:
         has_overdue_milestone = any(not m.is_done and m.due_on < today for m in task.milestones)
     reasons = []
-    if 0 <= days_left <= cfg["YELLOW_DUE_DAYS"] and task.status != "pending_review":
+    due_soon = 0 <= days_left <= cfg["YELLOW_DUE_DAYS"]
+    if due_soon:
         reasons.append(_l("Due soon"))
     if has_overdue_milestone:
         reasons.append(_l("Milestone overdue"))
     if task.status in REPORTING_STATUSES:
-        since = task.last_reported_at or task.dispatched_at or task.created_at
-        if since is not None and (today - clock.to_local(since).date()).days >= cfg["YELLOW_SILENT_DAYS"]:
+        since = silent_since(task)
+        if since is not None and since < silent_cutoff(today):
             reasons.append(_l("No progress report"))
-    return TaskState("yellow" if reasons else "green", False, 0, days_left, tuple(reasons))
+    return TaskState("yellow" if reasons else "green", False, 0, days_left, tuple(reasons), due_soon)
 
 
 def states_for(tasks, today=None):
@@ -91,9 +108,49 @@ def states_for(tasks, today=None):
     return {t.id: task_state(t, today, t.id in late) for t in tasks}
 
 
-def is_on_time(task, closeout_deadline_on=None):
-    """按期完成: closed, with the close-out asked for on or before the deadline then in force."""
-    if task.status != "closed" or task.closeout_requested_at is None:
-        return False
-    deadline = closeout_deadline_on or task.deadline_on
-    return clock.to_local(task.closeout_requested_at).date() <= deadline
+def is_on_time(task):
+    """按期完成: closed, with the close-out asked for on or before the deadline then in force.
+
+    No deadline can change while a task is under review, so the deadline in
+    force at the request is the task's deadline when it was closed.
+    """
+    return task.status == "closed" and closeout_requested_in_time(task)
+
+
+# The same rules as SQL conditions on RectificationTask, for filtering lists.
+
+def overdue_clause(today):
+    """SQL: the task is overdue today."""
+    task = RectificationTask
+    timely_review = and_(task.status == "pending_review", task.closeout_requested_on.is_not(None),
+                         task.closeout_requested_on <= task.deadline_on)
+    return and_(task.status.not_in(FINISHED_STATUSES), task.deadline_on < today, not_(timely_review))
+
+
+def _yellow_reasons_clause(today):
+    """SQL: any yellow reason holds (without excluding red or finished tasks)."""
+    task = RectificationTask
+    due_soon = task.deadline_on.between(today, today + timedelta(days=current_app.config["YELLOW_DUE_DAYS"]))
+    late_milestone = exists().where(Milestone.task_id == task.id, Milestone.done_at.is_(None),
+                                    Milestone.due_on < today)
+    since = func.coalesce(task.last_reported_at, task.dispatched_at, task.created_at)
+    silent = and_(task.status.in_(REPORTING_STATUSES), since < silent_cutoff(today))
+    return or_(due_soon, late_milestone, silent)
+
+
+def light_clause(light, today):
+    """SQL: the task's light today is `light` (red, yellow or green)."""
+    open_ = RectificationTask.status.not_in(FINISHED_STATUSES)
+    if light == "red":
+        return overdue_clause(today)
+    if light == "yellow":
+        return and_(open_, not_(overdue_clause(today)), _yellow_reasons_clause(today))
+    if light == "green":
+        return and_(open_, not_(overdue_clause(today)), not_(_yellow_reasons_clause(today)))
+    raise ValueError(f"unknown light {light!r}")
+
+
+def due_within_clause(days, today):
+    """SQL: an open task whose deadline is today or within the next `days` days."""
+    return and_(RectificationTask.status.not_in(FINISHED_STATUSES),
+                RectificationTask.deadline_on.between(today, today + timedelta(days=days)))

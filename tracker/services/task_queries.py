@@ -1,21 +1,55 @@
-"""Reading tasks: the filtered, permission-limited list and the single-task loader."""
-from dataclasses import dataclass
+"""Reading tasks: the filtered, permission-limited list, "needs my action", and the single-task loader."""
+from dataclasses import dataclass, fields
 
-from sqlalchemy import func, or_
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, false, func, or_
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from .. import clock, permissions
 from ..extensions import db
-from ..models import RectificationTask, Unit
-from ..models.task import STATUSES
-from . import PermissionDenied
+from ..models import (
+    AssessmentPeriod, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult, ProgressReport,
+    RectificationTask, Unit, Urge, User, task_co_units,
+)
+from ..models.task import LEVELS, SOURCES, STATUSES
+from . import PermissionDenied, lights
 
+T = RectificationTask
 SORTS = {
-    "deadline": RectificationTask.deadline_on.asc(),
-    "-deadline": RectificationTask.deadline_on.desc(),
-    "-created": RectificationTask.created_at.desc(),
-    "title": RectificationTask.title.asc(),
+    "deadline": T.deadline_on.asc(),
+    "-deadline": T.deadline_on.desc(),
+    "-created": T.created_at.desc(),
+    "-updated": T.updated_at.desc(),
+    "code": T.code.asc(),
+    "title": T.title.asc(),
+    "-percent": T.percent_done.desc(),
 }
+SORT_LABELS = {
+    "deadline": _l("Deadline, earliest first"),
+    "-deadline": _l("Deadline, latest first"),
+    "-created": _l("Newest first"),
+    "-updated": _l("Recently changed"),
+    "code": _l("Code"),
+    "title": _l("Title"),
+    "-percent": _l("Percent done, highest first"),
+}
+# "Needs my action": what each kind of user is waiting to do.
+UNIT_VIEWS = {
+    "to_accept": _l("To accept"),
+    "to_report": _l("To report"),
+    "urged": _l("Urged"),
+    "rejected": _l("Close-out rejected"),
+}
+OFFICE_VIEWS = {
+    "to_dispatch": _l("To dispatch"),
+    "to_review": _l("Close-out to review"),
+    "extensions": _l("Extensions to decide"),
+}
+MAX_DUE_WITHIN = 366
+# Query-string name -> TaskFilters field, for the integer id filters.
+ID_ARGS = {"lead_unit": "lead_unit_id", "co_unit": "co_unit_id", "leader": "leader_id", "period": "period_id",
+           "indicator": "indicator_id"}
 
 
 @dataclass
@@ -23,71 +57,182 @@ class TaskFilters:
     """What the task list is narrowed by; unknown or malformed values are dropped."""
 
     status: str | None = None
+    light: str | None = None
     lead_unit_id: int | None = None
+    co_unit_id: int | None = None
+    leader_id: int | None = None
+    period_id: int | None = None
+    indicator_id: int | None = None
+    source: str | None = None
+    level: str | None = None
+    overdue: bool = False
+    due_within: int | None = None
     q: str | None = None
     sort: str = "deadline"
+    mine: str | None = None
 
     @classmethod
     def from_args(cls, args):
         """Parse query-string arguments, ignoring what does not parse; returns (filters, ignored names)."""
-        ignored = []
-        status = args.get("status") or None
-        if status and status not in STATUSES:
-            ignored.append("status")
-            status = None
-        lead_unit_id = None
-        if args.get("lead_unit"):
+        ignored, values = [], {}
+        for name, allowed in (("status", STATUSES), ("light", lights.LIGHTS), ("source", SOURCES),
+                              ("level", LEVELS), ("mine", {"all", *UNIT_VIEWS, *OFFICE_VIEWS})):
+            value = args.get(name) or None
+            if value and value not in allowed:
+                ignored.append(name)
+                value = None
+            values[name] = value
+        for arg, name in ID_ARGS.items():
+            if args.get(arg):
+                try:
+                    values[name] = int(args[arg])
+                except ValueError:
+                    ignored.append(arg)
+        if args.get("due_within"):
             try:
-                lead_unit_id = int(args["lead_unit"])
+                values["due_within"] = max(0, min(int(args["due_within"]), MAX_DUE_WITHIN))
             except ValueError:
-                ignored.append("lead_unit")
-        sort = args.get("sort") or "deadline"
-        if sort not in SORTS:
+                ignored.append("due_within")
+        values["overdue"] = args.get("overdue") in ("1", "on", "true", "yes")
+        values["sort"] = args.get("sort") or "deadline"
+        if values["sort"] not in SORTS:
             ignored.append("sort")
-            sort = "deadline"
-        q = (args.get("q") or "").strip()[:100] or None
-        return cls(status=status, lead_unit_id=lead_unit_id, q=q, sort=sort), ignored
+            values["sort"] = "deadline"
+        values["q"] = (args.get("q") or "").strip()[:100] or None
+        return cls(**values), ignored
+
+    def active_count(self):
+        """How many filters narrow the list (sort and the "mine" view not counted)."""
+        skip = {"sort", "mine"}
+        return sum(1 for f in fields(self) if f.name not in skip and getattr(self, f.name) not in (None, False))
+
+    def uses_more_filters(self):
+        """True when a filter beyond search, status and light is set (the form then shows them all)."""
+        basic = sum(1 for name in ("q", "status", "light") if getattr(self, name))
+        return self.active_count() > basic
 
 
 def visible_tasks(user):
     """A select of every task `user` may see."""
-    return db.select(RectificationTask).where(permissions.visible_tasks_clause(user))
+    return db.select(T).where(permissions.visible_tasks_clause(user))
 
 
-def filtered_tasks(user, filters):
+def _involves_unit(unit_id):
+    """SQL: the unit leads or co-organizes the task."""
+    co_unit_tasks = db.select(task_co_units.c.task_id).where(task_co_units.c.unit_id == unit_id)
+    return or_(T.lead_unit_id == unit_id, T.id.in_(co_unit_tasks))
+
+
+def _like(text):
+    """A LIKE pattern matching `text` literally anywhere."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def filtered_tasks(user, filters, today=None):
     """The task query for the list page, filtered and sorted, not yet paginated."""
+    today = today or clock.today()
     query = visible_tasks(user)
-    if filters.status:
-        query = query.where(RectificationTask.status == filters.status)
-    if filters.lead_unit_id:
-        query = query.where(RectificationTask.lead_unit_id == filters.lead_unit_id)
+    simple = {"status": T.status, "lead_unit_id": T.lead_unit_id, "leader_id": T.responsible_leader_id,
+              "period_id": T.period_id, "source": T.source, "level": T.supervision_level}
+    for name, column in simple.items():
+        if getattr(filters, name):
+            query = query.where(column == getattr(filters, name))
+    if filters.co_unit_id:
+        query = query.where(T.co_units.any(Unit.id == filters.co_unit_id))
+    if filters.indicator_id:
+        query = query.where(T.indicator_result.has(IndicatorResult.indicator_id == filters.indicator_id))
+    if filters.light:
+        query = query.where(lights.light_clause(filters.light, today))
+    if filters.overdue:
+        query = query.where(lights.overdue_clause(today))
+    if filters.due_within is not None:
+        query = query.where(lights.due_within_clause(filters.due_within, today))
+    if filters.mine:
+        query = query.where(mine_clause(user, filters.mine, today))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _like(filters.q)
         query = query.where(or_(
-            RectificationTask.title.ilike(pattern, escape="\\"),
-            RectificationTask.code.ilike(pattern, escape="\\"),
-            RectificationTask.problem.ilike(pattern, escape="\\"),
+            T.title.ilike(pattern, escape="\\"),
+            T.code.ilike(pattern, escape="\\"),
+            T.problem.ilike(pattern, escape="\\"),
+            T.measures.ilike(pattern, escape="\\"),
         ))
-    return query.order_by(SORTS[filters.sort], RectificationTask.id)
+    return query.order_by(SORTS[filters.sort], T.id)
 
 
 def task_page(user, filters, page, per_page):
     """One page of the filtered list, with units and people loaded in a fixed number of queries."""
     query = filtered_tasks(user, filters).options(
-        selectinload(RectificationTask.lead_unit),
-        selectinload(RectificationTask.co_units),
-        selectinload(RectificationTask.owner),
-        selectinload(RectificationTask.responsible_leader),
+        selectinload(T.lead_unit),
+        selectinload(T.co_units),
+        selectinload(T.owner),
+        selectinload(T.responsible_leader),
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+def mine_views(user):
+    """The "needs my action" views this user has (none for leaders and administrators)."""
+    if user.is_unit_user:
+        views = dict(UNIT_VIEWS)
+        if user.role != permissions.UNIT_HEAD:
+            views.pop("to_accept")  # only the head accepts
+        return views
+    if user.role == permissions.SUPERVISOR:
+        return dict(OFFICE_VIEWS)
+    return {}
+
+
+def mine_clause(user, view, today):
+    """SQL: the task waits for `user` to act in the way `view` names ("all": any of their views)."""
+    views = mine_views(user)
+    if view == "all":
+        return or_(false(), *(mine_clause(user, name, today) for name in views))
+    if view not in views:
+        return false()
+    unit_id = user.unit_id
+    if view == "to_accept":
+        return and_(T.status == "assigned", T.lead_unit_id == unit_id)
+    if view == "to_report":
+        recent = exists().where(ProgressReport.task_id == T.id, ProgressReport.unit_id == unit_id,
+                                ProgressReport.created_at >= lights.silent_cutoff(today))
+        return and_(T.status == "in_progress", _involves_unit(unit_id), ~recent)
+    if view == "urged":
+        # An urge stays open until the unit reports after it.
+        answered = exists().where(ProgressReport.task_id == Urge.task_id, ProgressReport.unit_id == unit_id,
+                                  ProgressReport.created_at >= Urge.created_at)
+        open_urge = exists().where(Urge.task_id == T.id, Urge.unit_id == unit_id, ~answered)
+        return and_(T.status.in_(("assigned", "in_progress")), T.lead_unit_id == unit_id, open_urge)
+    if view == "rejected":
+        # Back in progress with a rejected request: the unit has to rework and ask again.
+        rejected = exists().where(CloseoutRequest.task_id == T.id, CloseoutRequest.status == "rejected")
+        return and_(T.status == "in_progress", T.lead_unit_id == unit_id, rejected)
+    if view == "to_dispatch":
+        return T.status == "draft"
+    if view == "to_review":
+        return T.status == "pending_review"
+    pending = exists().where(ExtensionRequest.task_id == T.id, ExtensionRequest.status == "pending")
+    return and_(T.status == "in_progress", pending)
+
+
+def mine_counts(user, today=None):
+    """How many visible tasks are in each of the user's "needs my action" views, and in any ("all")."""
+    today = today or clock.today()
+    counts = {}
+    views = list(mine_views(user))
+    for view in views + ["all"] if views else []:
+        query = db.select(func.count()).select_from(T).where(
+            permissions.visible_tasks_clause(user), mine_clause(user, view, today))
+        counts[view] = db.session.scalar(query)
+    return counts
 
 
 def status_counts(user):
     """How many visible tasks are in each status."""
     query = (
-        db.select(RectificationTask.status, func.count())
+        db.select(T.status, func.count())
         .where(permissions.visible_tasks_clause(user))
-        .group_by(RectificationTask.status)
+        .group_by(T.status)
     )
     counts = dict.fromkeys(STATUSES, 0)
     counts.update(dict(db.session.execute(query).all()))
@@ -102,27 +247,42 @@ def lead_unit_choices(user):
     return db.session.scalars(query).all()
 
 
+def filter_choices(user):
+    """Everything the list's filter form offers, limited to what the user may use."""
+    units = db.session.scalars(db.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.id)).all()
+    office = permissions.sees_all_tasks(user)
+    leaders = db.session.scalars(
+        db.select(User).where(User.role == permissions.LEADER, User.is_active.is_(True)).order_by(User.id)
+    ).all() if office else []
+    periods = db.session.scalars(db.select(AssessmentPeriod).order_by(AssessmentPeriod.starts_on.desc())).all()
+    indicators = db.session.scalars(db.select(Indicator).order_by(Indicator.category, Indicator.id)).all()
+    return {
+        "lead_units": [(u.id, u.name) for u in lead_unit_choices(user)],
+        "co_units": [(u.id, u.name) for u in units],
+        "leaders": [(u.id, u.display_name) for u in leaders],
+        "periods": [(p.id, p.name) for p in periods],
+        "indicators": [(i.id, i.name) for i in indicators],
+        "sorts": SORT_LABELS,
+        "lights": lights.LIGHTS,
+        "due_soon_days": current_app.config["YELLOW_DUE_DAYS"],
+    }
+
+
+def urge_counts(unit_ids=None, since=None):
+    """How many urges each unit received (optionally only some units, only since a moment)."""
+    query = db.select(Urge.unit_id, func.count()).group_by(Urge.unit_id)
+    if unit_ids is not None:
+        query = query.where(Urge.unit_id.in_(unit_ids))
+    if since is not None:
+        query = query.where(Urge.created_at >= since)
+    return dict(db.session.execute(query).all())
+
+
 def get_task(user, task_id):
     """Load a task the user may see; None when it does not exist, PermissionDenied when hidden."""
-    task = db.session.get(RectificationTask, task_id)
+    task = db.session.get(T, task_id)
     if task is None:
         return None
     if not permissions.can_view(user, task):
         raise PermissionDenied()
     return task
-
-
-def task_history(task):
-    """The records shown on a task page: audit trail, urges, extensions, close-out reviews."""
-    from ..models import AuditEntry, CloseoutRequest, ExtensionRequest, Urge
-
-    def rows(model, newest_first=True):
-        order = model.created_at.desc() if newest_first else model.created_at.asc()
-        return db.session.scalars(db.select(model).where(model.task_id == task.id).order_by(order, model.id)).all()
-
-    return {
-        "audit": rows(AuditEntry),
-        "urges": rows(Urge),
-        "extensions": rows(ExtensionRequest),
-        "closeouts": rows(CloseoutRequest),
-    }

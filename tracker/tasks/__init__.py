@@ -1,6 +1,6 @@
-"""The task list and task pages."""
+"""The task list, task pages and the workflow actions."""
 from flask import Blueprint
 
 bp = Blueprint("tasks", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import actions, routes  # noqa: E402,F401

@@ -1,10 +1,17 @@
-"""Task routes: thin, each loading through the permission-checking loader."""
-from flask import abort, current_app, flash, render_template, request
+"""Task routes: the list, the task page, new and edited drafts, and evidence downloads."""
+from types import SimpleNamespace
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import PermissionDenied, lights, task_queries
+from .. import permissions
+from ..services import (
+    ConflictError, DomainError, PermissionDenied, attachments, lights, task_editing, task_queries, task_timeline,
+)
+from ..services.workflow import DuplicateSubmission
 from . import bp
+from .forms import TaskForm
 
 
 def load_task(task_id):
@@ -18,6 +25,42 @@ def load_task(task_id):
     return task
 
 
+def denied(message, task=None):
+    """The 403 page, saying why the action is not allowed."""
+    return render_template("tasks/denied.html", message=message, task=task), 403
+
+
+def perform(task, action, form, call, done, template="tasks/action.html", **context):
+    """Show an action's form; on a valid POST run the service `call`, then go back to the task page.
+
+    A refused action gets 403 with the reason, a stale form 409, bad input 400 with
+    the form as it was filled in; the service has rolled everything back.
+    """
+    denial = permissions.role_denial(current_user, action, task)
+    if denial is None and request.method == "GET":
+        denial = permissions.state_denial(action, task)  # on POST the service says it, after the version check
+    if denial:
+        return denied(str(denial), task)
+    error, status = None, (400 if form.is_submitted() else 200)
+    if form.validate_on_submit():
+        try:
+            call()
+        except PermissionDenied as exc:
+            return denied(str(exc), task)
+        except DuplicateSubmission as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("tasks.detail", task_id=task.id))
+        except ConflictError as exc:
+            error, status = str(exc), 409
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(done, "success")
+            return redirect(url_for("tasks.detail", task_id=task.id))
+    return render_template(template, task=task, form=form, action=action, action_name=permissions.ACTION_NAMES[action],
+                           error=error, **context), status
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -27,19 +70,87 @@ def index():
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
     page = request.args.get("page", 1, type=int)
     pagination = task_queries.task_page(current_user, filters, page, current_app.config["TASKS_PER_PAGE"])
-    states = lights.states_for(pagination.items)
     return render_template(
-        "tasks/index.html", pagination=pagination, states=states, filters=filters,
-        units=task_queries.lead_unit_choices(current_user),
+        "tasks/index.html", pagination=pagination, states=lights.states_for(pagination.items), filters=filters,
+        choices=task_queries.filter_choices(current_user), views=task_queries.mine_views(current_user),
+        view_counts=task_queries.mine_counts(current_user),
     )
 
 
 @bp.route("/<int:task_id>")
 @login_required
 def detail(task_id):
-    """Everything about one task on one screen (read-only here)."""
+    """Everything about one task on one screen, with the actions the user may take."""
     task = load_task(task_id)
-    return render_template(
-        "tasks/detail.html", task=task, state=lights.task_state(task),
-        history=task_queries.task_history(task),
+    return render_template("tasks/detail.html", task=task, page=task_timeline.task_page(task))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """A supervisor writes a new task as a draft."""
+    if not permissions.can_create_tasks(current_user):
+        return denied(_("Only the supervision office may create tasks."))
+    form = TaskForm()
+    form.set_choices(*task_editing.form_choices())
+    error = None
+    if form.validate_on_submit():
+        try:
+            task = task_editing.create_draft(current_user, draft_from_form(form))
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(_("Draft %(code)s saved. Dispatch it when it is ready.", code=task.code), "success")
+            return redirect(url_for("tasks.detail", task_id=task.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("tasks/edit.html", form=form, task=None, error=error), status
+
+
+@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id):
+    """A supervisor edits a draft."""
+    task = load_task(task_id)
+    form = TaskForm(obj=None if request.method == "POST" else form_data(task))
+    form.set_choices(*task_editing.form_choices())
+    return perform(task, "edit", form,
+                   lambda: task_editing.update_draft(current_user, task, draft_from_form(form), form.version.data),
+                   _("The draft was saved."), template="tasks/edit.html")
+
+
+def draft_from_form(form):
+    """The TaskDraft the form describes."""
+    return task_editing.TaskDraft(
+        title=form.title.data, lead_unit_id=form.lead_unit.data, deadline_on=form.deadline_on.data,
+        problem=form.problem.data, measures=form.measures.data, source=form.source.data,
+        source_detail=form.source_detail.data, co_unit_ids=form.co_units.data or [],
+        responsible_leader_id=form.responsible_leader.data, supervision_level=form.supervision_level.data,
     )
+
+
+def form_data(task):
+    """An object the edit form reads its initial values from, named as TaskForm names them."""
+    draft = task_editing.draft_from_task(task)
+    return SimpleNamespace(
+        title=draft.title, problem=draft.problem, measures=draft.measures, source=draft.source,
+        source_detail=draft.source_detail, deadline_on=draft.deadline_on,
+        supervision_level=draft.supervision_level, lead_unit=draft.lead_unit_id, co_units=draft.co_unit_ids,
+        responsible_leader=draft.responsible_leader_id, version=task.version,
+    )
+
+
+@bp.route("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    """Send an evidence file to a user who may see its task; never from static/."""
+    try:
+        attachment, path = attachments.get_for_download(current_user, attachment_id)
+    except PermissionDenied:
+        abort(403)
+    if attachment is None or path is None:
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,39 @@
+"""Inbox routes: the paginated list, open one message, mark all read."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..services import PermissionDenied, notifications
+from . import bp
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The user's messages, newest first, unread ones marked."""
+    unread_only = request.args.get("unread") == "1"
+    page = request.args.get("page", 1, type=int)
+    pagination = notifications.inbox_page(current_user, page, current_app.config["TASKS_PER_PAGE"], unread_only)
+    return render_template("inbox/index.html", pagination=pagination, unread_only=unread_only)
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id):
+    """Mark one message read, then open its task (or go back to the inbox)."""
+    try:
+        note = notifications.mark_read(current_user, notification_id)
+    except PermissionDenied:
+        abort(404)  # someone else's message: do not even say it exists
+    if request.form.get("open") and note.task_id:
+        return redirect(url_for("tasks.detail", task_id=note.task_id))
+    return redirect(url_for("inbox.index", page=request.form.get("page", 1, type=int)))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    """Mark every message read."""
+    count = notifications.mark_all_read(current_user)
+    flash(_("%(n)d messages marked read.", n=count), "success")
+    return redirect(url_for("inbox.index"))

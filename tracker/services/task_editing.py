@@ -1,0 +1,156 @@
+"""Creating and editing draft tasks; reusable by the spreadsheet import that comes later."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+
+from .. import clock, permissions
+from ..extensions import db
+from ..models import RectificationTask, Unit, User
+from ..models.task import LEVELS, SOURCES
+from . import DomainError, PermissionDenied
+from .workflow import authorize, optional_text, record, required_text, saving
+
+CODE_PREFIX = "ZG"
+CODE_ATTEMPTS = 5
+
+
+@dataclass
+class TaskDraft:
+    """What a supervisor (or an import row) says about a task before it is dispatched."""
+
+    title: str
+    lead_unit_id: int
+    deadline_on: date
+    problem: str | None = None
+    measures: str | None = None
+    source: str = "manual"
+    source_detail: str | None = None
+    co_unit_ids: list = field(default_factory=list)
+    responsible_leader_id: int | None = None
+    supervision_level: str = "normal"
+    period_id: int | None = None
+    indicator_result_id: int | None = None
+
+
+def next_code(year):
+    """The next free task code of the year: ZG2026-0001, ZG2026-0002, ..."""
+    prefix = f"{CODE_PREFIX}{year}-"
+    # Longest first, then highest: ZG2026-10000 sorts after ZG2026-9999.
+    last = db.session.scalar(
+        db.select(RectificationTask.code).where(RectificationTask.code.like(prefix + "%"))
+        .order_by(func.length(RectificationTask.code).desc(), RectificationTask.code.desc()).limit(1)
+    )
+    number = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+def _active_unit(unit_id, label):
+    """The active unit with this id, or DomainError."""
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or not unit.is_active:
+        raise DomainError(_("Choose an active unit as %(field)s.", field=label))
+    return unit
+
+
+def _clean(draft):
+    """Validated column values and co-units for a draft; DomainError on the first problem."""
+    lead = _active_unit(draft.lead_unit_id, _("lead unit"))
+    co_units = [_active_unit(unit_id, _("co-organizing unit")) for unit_id in dict.fromkeys(draft.co_unit_ids or [])]
+    if any(unit.id == lead.id for unit in co_units):
+        raise DomainError(_("The lead unit cannot also be a co-organizing unit."))
+    leader = None
+    if draft.responsible_leader_id:
+        leader = db.session.get(User, draft.responsible_leader_id)
+        if leader is None or leader.role != "leader" or not leader.is_active:
+            raise DomainError(_("The responsible leader must be an active county leader."))
+    if draft.source not in SOURCES:
+        raise DomainError(_("Unknown source %(value)s.", value=draft.source))
+    if draft.supervision_level not in LEVELS:
+        raise DomainError(_("Unknown supervision level %(value)s.", value=draft.supervision_level))
+    if draft.deadline_on is None:
+        raise DomainError(_("Choose the deadline."))
+    if draft.deadline_on < clock.today():
+        raise DomainError(_("The deadline %(date)s is in the past.", date=draft.deadline_on.isoformat()))
+    values = {
+        "title": required_text(draft.title, _("Title"), RectificationTask.__table__.c.title.type.length),
+        "problem": optional_text(draft.problem, _("Problem"), 20000),
+        "measures": optional_text(draft.measures, _("Measures"), 20000),
+        "source": draft.source,
+        "source_detail": optional_text(draft.source_detail, _("Source detail"),
+                                       RectificationTask.__table__.c.source_detail.type.length),
+        "lead_unit_id": lead.id,
+        "responsible_leader_id": leader.id if leader else None,
+        "deadline_on": draft.deadline_on,
+        "supervision_level": draft.supervision_level,
+        "period_id": draft.period_id,
+        "indicator_result_id": draft.indicator_result_id,
+    }
+    return values, co_units
+
+
+def create_draft(actor, draft):
+    """Create a task as a draft with the next code of the year; a supervisor dispatches it later."""
+    if not permissions.can_create_tasks(actor):
+        raise PermissionDenied(_("Only the supervision office may create tasks."))
+    values, co_units = _clean(draft)
+    for attempt in range(CODE_ATTEMPTS):
+        try:
+            with saving():
+                task = RectificationTask(code=next_code(clock.today().year), status="draft",
+                                         original_deadline_on=values["deadline_on"], created_by_id=actor.id,
+                                         created_at=clock.now(), **values)
+                task.co_units = co_units
+                db.session.add(task)
+                db.session.flush()
+                record(actor, task, "created", None, "draft")
+            return task
+        except IntegrityError:
+            # Another supervisor took the same code at the same moment: take the next one.
+            if attempt == CODE_ATTEMPTS - 1:
+                raise DomainError(_("Could not give the task a code; please try again.")) from None
+
+
+def update_draft(actor, task, draft, version=None):
+    """Change a draft's details; the audit entry lists what changed."""
+    with saving():
+        authorize(actor, "edit", task, version)
+        values, co_units = _clean(draft)
+        changes = [name for name, value in values.items() if getattr(task, name) != value]
+        if [u.id for u in task.co_units] != [u.id for u in co_units]:
+            changes.append("co_units")
+        if not changes:
+            return task
+        for name, value in values.items():
+            setattr(task, name, value)
+        task.co_units = co_units
+        # A draft has not been received by anyone: its deadline so far is still the original one.
+        task.original_deadline_on = values["deadline_on"]
+        task.updated_at = clock.now()
+        flag_modified(task, "updated_at")  # a change of co-units alone must still move the version
+        db.session.flush()
+        record(actor, task, "edited", "draft", "draft", ", ".join(changes))
+    return task
+
+
+def draft_from_task(task):
+    """A TaskDraft holding the task's current values (to fill the edit form)."""
+    return TaskDraft(
+        title=task.title, lead_unit_id=task.lead_unit_id, deadline_on=task.deadline_on, problem=task.problem,
+        measures=task.measures, source=task.source, source_detail=task.source_detail,
+        co_unit_ids=[u.id for u in task.co_units], responsible_leader_id=task.responsible_leader_id,
+        supervision_level=task.supervision_level, period_id=task.period_id,
+        indicator_result_id=task.indicator_result_id,
+    )
+
+
+def form_choices():
+    """Units and leaders offered by the task form."""
+    units = db.session.scalars(db.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+    leaders = db.session.scalars(
+        db.select(User).where(User.role == "leader", User.is_active.is_(True)).order_by(User.id)
+    ).all()
+    return units, leaders
