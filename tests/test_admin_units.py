@@ -140,7 +140,7 @@ def test_every_error_is_listed_with_its_row(app, admin):
     """Does one upload list every bad row, not just the first?"""
     content = "单位名称,单位类型\n县审计局,部门\n,部门\n花溪乡,村\n县审计局,乡镇\n".encode()
     text = upload(admin, content).get_data(as_text=True)
-    assert "3 error(s)" in text  # three bad rows, one problem each
+    assert "3 errors" in text  # three bad rows, one problem each
     for expected in ("Row 3", "The unit name is required.", "Row 4", "村", "Row 5"):
         assert expected in text
     assert "县审计局" not in unit_names(app)

@@ -86,12 +86,18 @@ def test_id_filters(app, flow, listed):
 
 
 @pytest.mark.parametrize("sort, first", [
-    ("deadline", "丁 已销号"), ("-deadline", "戊 商务局的任务"), ("-percent", "丁 已销号"), ("title", "丁 已销号"),
+    ("deadline", "甲 逾期的任务"), ("-deadline", "戊 商务局的任务"), ("-percent", "丁 已销号"), ("title", "丁 已销号"),
 ])
 def test_sorting(app, flow, listed, sort, first):
     """Does each sort put the expected task first?"""
     with app.app_context():
         assert titles(flow, "supervisor", sort=sort)[0] == first
+
+
+def test_default_order_puts_finished_tasks_last(app, flow, listed):
+    """Does the default order list open tasks by deadline and closed ones after them?"""
+    with app.app_context():
+        assert titles(flow, "supervisor")[-1] == "丁 已销号"
 
 
 def test_filters_never_widen_what_a_unit_user_sees(app, flow, listed):

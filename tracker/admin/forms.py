@@ -46,7 +46,7 @@ class UserEditForm(FlaskForm):
     """What an administrator may change about a user."""
 
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=64)])
-    title = StringField(_l("Title (职务)"), validators=[Optional(), Length(max=64)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=64)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=255)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("Role"), choices=list(ROLES.items()))

@@ -1,6 +1,7 @@
 """Admin routes for units and users: thin, each calling one service."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.routes import safe_next
@@ -73,7 +74,8 @@ def import_units():
         flash(str(error), "danger")
         return render_units(import_form=form, status=400)
     if not result.ok:
-        flash(_("Nothing was imported: the file has %(n)d error(s), listed below.", n=len(result.errors)), "danger")
+        flash(ngettext("Nothing was imported: the file has %(num)d error, listed below.",
+                       "Nothing was imported: the file has %(num)d errors, listed below.", len(result.errors)), "danger")
         return render_units(import_form=form, import_result=result, status=400)
     flash(_("Import done: created %(created)d, unchanged %(unchanged)d.",
             created=len(result.created), unchanged=len(result.unchanged)), "success")

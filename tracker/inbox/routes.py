@@ -1,6 +1,7 @@
 """Inbox routes: the paginated list, open one message, mark all read."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..services import PermissionDenied, notifications
@@ -35,5 +36,5 @@ def read(notification_id):
 def read_all():
     """Mark every message read."""
     count = notifications.mark_all_read(current_user)
-    flash(_("%(n)d messages marked read.", n=count), "success")
+    flash(ngettext("%(num)d message marked read.", "%(num)d messages marked read.", count), "success")
     return redirect(url_for("inbox.index"))

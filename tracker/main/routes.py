@@ -13,9 +13,11 @@ from . import bp
 def index():
     """Home: the user's tasks at a glance, by status, with the most urgent first."""
     counts = task_queries.status_counts(current_user)
-    urgent = task_queries.task_page(current_user, task_queries.TaskFilters(), 1, 10).items
-    urgent = [t for t in urgent if t.is_open]
-    return render_template("main/index.html", counts=counts, urgent=urgent, states=lights.states_for(urgent))
+    urgent = [t for t in task_queries.task_page(current_user, task_queries.TaskFilters(), 1, 10).items if t.is_open]
+    return render_template(
+        "main/index.html", counts=counts, urgent=urgent, states=lights.states_for(urgent),
+        views=task_queries.mine_views(current_user), view_counts=task_queries.mine_counts(current_user),
+    )
 
 
 @bp.route("/lang/<code>", methods=["POST"])

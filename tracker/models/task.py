@@ -34,7 +34,7 @@ REQUEST_STATUSES = {
 LEVELS = {
     "normal": _l("Normal"),
     "key": _l("Key"),
-    "listed": _l("Listed (挂牌)"),
+    "listed": _l("Listed"),
 }
 
 task_co_units = db.Table(

@@ -3,7 +3,7 @@ from dataclasses import dataclass, fields
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, func, or_
+from sqlalchemy import and_, case, exists, false, func, or_
 from sqlalchemy.orm import selectinload
 
 from .. import clock, permissions
@@ -12,12 +12,14 @@ from ..models import (
     AssessmentPeriod, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult, ProgressReport,
     RectificationTask, Unit, Urge, User, task_co_units,
 )
-from ..models.task import LEVELS, SOURCES, STATUSES
+from ..models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
 from . import PermissionDenied, lights
 
 T = RectificationTask
+# Closed and cancelled tasks sink below open ones in the default order: the list is a work queue.
+_FINISHED_LAST = case((T.status.in_(FINISHED_STATUSES), 1), else_=0)
 SORTS = {
-    "deadline": T.deadline_on.asc(),
+    "deadline": (_FINISHED_LAST, T.deadline_on.asc()),
     "-deadline": T.deadline_on.desc(),
     "-created": T.created_at.desc(),
     "-updated": T.updated_at.desc(),
@@ -26,7 +28,7 @@ SORTS = {
     "-percent": T.percent_done.desc(),
 }
 SORT_LABELS = {
-    "deadline": _l("Deadline, earliest first"),
+    "deadline": _l("Open first, nearest deadline"),
     "-deadline": _l("Deadline, latest first"),
     "-created": _l("Newest first"),
     "-updated": _l("Recently changed"),
@@ -157,7 +159,8 @@ def filtered_tasks(user, filters, today=None):
             T.problem.ilike(pattern, escape="\\"),
             T.measures.ilike(pattern, escape="\\"),
         ))
-    return query.order_by(SORTS[filters.sort], T.id)
+    order = SORTS[filters.sort]
+    return query.order_by(*(order if isinstance(order, tuple) else (order,)), T.id)
 
 
 def task_page(user, filters, page, per_page):
@@ -235,7 +238,9 @@ def status_counts(user):
         .group_by(T.status)
     )
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update(dict(db.session.execute(query).all()))
+    if user.is_unit_user:
+        del counts["draft"]  # units never see drafts; a "0 drafts" card would only puzzle them
+    counts.update((status, n) for status, n in db.session.execute(query).all() if status in counts)
     return counts
 
 

@@ -70,7 +70,7 @@ class DispatchForm(VersionedForm):
 class AcceptForm(VersionedForm):
     """签收, naming the owner."""
 
-    owner = SelectField(_l("Owner (责任人)"), coerce=_int_or_none, validators=[InputRequired()])
+    owner = SelectField(_l("Owner"), coerce=_int_or_none, validators=[InputRequired()])
     note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})
     submit = SubmitField(_l("Accept the task"))
 
