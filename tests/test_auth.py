@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, make_user
+from tests.conftest import DEMO_PASSWORD
 from tracker import clock, create_app
 from tracker.extensions import db
 from tracker.models import User

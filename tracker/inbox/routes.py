@@ -1,6 +1,5 @@
 """Inbox routes: the paginated list, open one message, mark all read."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
 from ..extensions import db
-from ..models import AuditEntry, Unit, User
+from ..models import Unit, User
 from ..models.unit import UNIT_KIND_ALIASES
-from . import DomainError, PermissionDenied
+from . import DomainError, PermissionDenied, audit
 
 MAX_NAME_LENGTH = Unit.__table__.c.name.type.length
 MAX_IMPORT_ROWS = 5000
@@ -48,12 +48,9 @@ def require_admin(actor):
         raise PermissionDenied(_("Only the administrator may manage units and users."))
 
 
-def _audit(actor, unit, action, reason=None, from_status=None, to_status=None):
-    """Add an audit entry for `unit` (flushed with the change, committed by the caller)."""
-    db.session.add(AuditEntry(
-        object_type="unit", object_id=unit.id, actor_id=actor.id if actor else None, action=action,
-        reason=reason, from_status=from_status, to_status=to_status,
-    ))
+def _audit(actor, unit, action, **details):
+    """Add an audit entry for `unit` (committed by the caller)."""
+    audit.record_change(actor, "unit", unit, action, **details)
 
 
 def clean_name(name):

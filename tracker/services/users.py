@@ -9,11 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import AuditEntry, Unit, User
+from ..models import Unit, User
 from ..models.user import ROLES, UNIT_ROLES
 from ..permissions import LEADER
-from . import DomainError
-from . import auth
+from . import DomainError, audit, auth
 from .auth import validate_new_password
 from .units import require_admin
 
@@ -30,12 +29,9 @@ def _max(column):
     return User.__table__.c[column].type.length
 
 
-def _audit(actor, user, action, reason=None, from_status=None, to_status=None):
+def _audit(actor, user, action, **details):
     """Add an audit entry for `user` (committed by the caller)."""
-    db.session.add(AuditEntry(
-        object_type="user", object_id=user.id, actor_id=actor.id if actor else None, action=action,
-        reason=reason, from_status=from_status, to_status=to_status,
-    ))
+    audit.record_change(actor, "user", user, action, **details)
 
 
 def _text(value, label, column, required=False):
