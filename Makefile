@@ -20,6 +20,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
+# This machine's pip config names local mirrors that may be absent; pip warns
+# about each on every install. Drop only that line; pipefail keeps pip's status.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -42,13 +45,13 @@ $(BIN)/python:
 # Runtime dependencies only.
 $(VENV)/.stamp-run: requirements.txt | $(BIN)/python
 	@echo "==> pip install -r requirements.txt"
-	$(PIP) -r requirements.txt
+	$(PIP) -r requirements.txt $(QUIET_PIP)
 	@touch $@
 
 # Runtime + test dependencies (requirements-dev.txt includes requirements.txt).
 $(VENV)/.stamp-test: requirements.txt requirements-dev.txt | $(BIN)/python
 	@echo "==> pip install -r requirements-dev.txt"
-	$(PIP) -r requirements-dev.txt
+	$(PIP) -r requirements-dev.txt $(QUIET_PIP)
 	@touch $@ $(VENV)/.stamp-run
 
 # --- Debian packages (fonts, poppler, chromium) ------------------------------
