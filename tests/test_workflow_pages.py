@@ -110,7 +110,7 @@ def test_whole_journey_through_the_browser_forms(app, client, auth, flow):
         "closeout_requested", "closeout_rejected", "closeout_requested", "closeout_approved"]
     assert "缺少水质检测报告" in html and "Closed on time" in html
     assert "2026-09-30" in html and "2026-11-30" in html  # the deadline history keeps both
-    download = re.search(r'href="(/tasks/files/\d+)">📎 现场照片.pdf', html)
+    download = re.search(r'href="(/tasks/files/\d+)">现场照片.pdf', html)
     with client.get(download.group(1)) as response:
         assert response.data == PDF
     assert action_buttons(client, task_id) == set()  # nothing left to do on a closed task

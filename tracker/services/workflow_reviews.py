@@ -54,6 +54,7 @@ def decide_closeout(actor, task, approve, note=None, version=None):
         request_.decided_by_id, request_.decided_at, request_.decision_note = actor.id, now, note
         if approve:
             task.closed_at = now
+            task.percent_done = 100  # closed out means done, whatever the last report said
             transition(actor, task, "closeout_approved", "closed", note, request_)
         else:
             # Back to work: the next request sets its own date, so this one no longer counts.
