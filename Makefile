@@ -83,7 +83,7 @@ run: $(VENV)/.stamp-run sysdeps-run
 	@mkdir -p instance
 	$(FLASK_ENV_VARS) $(BIN)/flask db upgrade
 	$(FLASK_ENV_VARS) $(BIN)/flask seed-demo --if-empty
-	$(FLASK_ENV_VARS) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(FLASK_ENV_VARS) TRACKER_SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.stamp-test sysdeps-test
 	@$(COMPILE_TRANSLATIONS)

@@ -74,12 +74,41 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds, per SMTP connection
+    # The site's address as users reach it, for the links in mail and group-robot messages.
+    TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
+
+    # Scheduled jobs, in TIMEZONE: crontab "minute hour day month day-of-week" (day names,
+    # e.g. mon), optionally with a seconds field first; "off" disables a job.
+    SCHEDULE_WEEKLY_ALERT = os.environ.get("SCHEDULE_WEEKLY_ALERT", "30 8 * * mon")
+    SCHEDULE_MONTHLY_BULLETIN = os.environ.get("SCHEDULE_MONTHLY_BULLETIN", "0 17 last * *")
+    SCHEDULE_OUTBOX = os.environ.get("SCHEDULE_OUTBOX", "* * * * *")
+    # The scheduler is its own process (`flask scheduler run`); only a single-process
+    # `flask run` demo may host it instead, and only when this is on. Never gunicorn.
+    SCHEDULER_IN_PROCESS = env_bool("TRACKER_SCHEDULER_IN_PROCESS")
+    # A delivery that failed this many times is marked failed (kept, and retryable by hand).
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+    WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))  # seconds
 
     # Traffic-light thresholds (DESIGN: yellow when due within N days or silent M days).
     YELLOW_DUE_DAYS = int(os.environ.get("YELLOW_DUE_DAYS", "7"))
     YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
 
     ISSUING_OFFICE = os.environ.get("ISSUING_OFFICE", "云溪县委办公室 县政府办公室 督查室")
+    # Monthly bulletin (月度通报): the red masthead, the area the figures cover, stored PDFs (never under static/).
+    BULLETIN_MASTHEAD = os.environ.get("BULLETIN_MASTHEAD", "督查通报")
+    BULLETIN_AREA = os.environ.get("BULLETIN_AREA", "全县")
+    BULLETIN_DIR = os.environ.get("BULLETIN_DIR", os.path.join(BASE_DIR, "instance", "bulletins"))
+    BULLETIN_EXPLAIN_UNITS = int(os.environ.get("BULLETIN_EXPLAIN_UNITS", "3"))  # bottom units asked for 情况说明
+    # Font families (fontconfig names) by role; an office with licensed 仿宋_GB2312 / 方正小标宋 names them here.
+    # The defaults are free Debian fonts with TrueType outlines, chosen by measurement (benchmarks/RESULTS.md).
+    BULLETIN_FONT_BODY = os.environ.get("BULLETIN_FONT_BODY", "AR PL UMing CN")
+    BULLETIN_FONT_TITLE = os.environ.get("BULLETIN_FONT_TITLE", "AR PL UMing CN")
+    BULLETIN_FONT_HEI = os.environ.get("BULLETIN_FONT_HEI", "WenQuanYi Zen Hei")
+    BULLETIN_FONT_KAI = os.environ.get("BULLETIN_FONT_KAI", "AR PL UKai CN")
+    BULLETIN_FONT_FALLBACK = os.environ.get("BULLETIN_FONT_FALLBACK", "WenQuanYi Zen Hei")
+    # Outline the masthead and title so a font without a bold weight prints bold; off for a real 小标宋.
+    BULLETIN_EMBOLDEN = env_bool("BULLETIN_EMBOLDEN", True)
 
 
 class DevelopmentConfig(Config):
@@ -104,6 +133,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps a suite that creates hundreds of users fast; never in production.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Bulletins a test generates without its own directory land outside the working tree.
+    BULLETIN_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "tracker-test-bulletins")
 
 
 CONFIGS = {

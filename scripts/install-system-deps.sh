@@ -10,10 +10,13 @@ set -euo pipefail
 
 mode="${1:-run}"
 
-# CJK fonts so WeasyPrint renders Chinese text in PDFs; poppler-utils
+# CJK fonts so WeasyPrint renders Chinese text in PDFs (the bulletin's defaults are the
+# TrueType arphic and wqy fonts: see benchmarks/RESULTS.md); fontconfig's fc-list, with
+# which the app checks them at start; poppler-utils
 # (pdftotext/pdftoppm) to read generated PDFs back; Pango/HarfBuzz are
 # WeasyPrint's native libraries (already in the base image, listed to be safe).
 run_pkgs=(
+  fontconfig
   fonts-noto-cjk
   fonts-wqy-zenhei
   fonts-arphic-ukai

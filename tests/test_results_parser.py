@@ -469,3 +469,43 @@ def test_tab_separated_text(ctx):
     data = "指标名称\t分值\t得分\t排名\t参评数\t牵头单位\n民间投资增速\t4\t1.71\t12\t12\t县发展和改革局\n"
     result = parse_results(data.encode("utf-8"), "results.csv")
     assert result.errors == [] and result.rows[0].rank == 12
+
+
+# --- direction, kind and bonus cap (optional columns) -----------------------------------------
+
+@pytest.mark.parametrize("typed, expected", [
+    ("正向", "higher"), ("越高越好", "higher"), ("逆向", "lower"), ("逆向指标", "lower"), ("越低越好", "lower"),
+    (" 反向 ", "lower"), ("lower", "lower"), (None, None),
+])
+def test_direction_forms(ctx, typed, expected):
+    """Is 指标方向 read in the words sheets use (逆向 = lower is better), blank meaning "not said"?"""
+    result = parse_results(xlsx_bytes([GOOD + [typed]], header=HEADER + ["指标方向"]), "r.xlsx")
+    assert result.errors == [] and result.rows[0].direction == expected
+
+
+@pytest.mark.parametrize("typed, expected", [("累计", "cumulative"), ("总量", "cumulative"), ("比率", "rate"),
+                                             ("增速", "rate"), (None, None)])
+def test_kind_forms(ctx, typed, expected):
+    """Is 指标类型 read as cumulative (vs. 序时进度) or rate (vs. target)?"""
+    result = parse_results(xlsx_bytes([GOOD + [typed]], header=HEADER + ["指标类型"]), "r.xlsx")
+    assert result.errors == [] and result.rows[0].kind == expected
+
+
+def test_unknown_direction_word_is_a_row_error(ctx):
+    """Is a direction nobody can read reported on its row and column?"""
+    result = parse_results(xlsx_bytes([GOOD + ["看情况"]], header=HEADER + ["方向"]), "r.xlsx")
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(4, "方向", "bad_word")]
+
+
+def test_bonus_cap_and_columns_absent(ctx):
+    """Is 加分上限 read as a number, and are direction/kind None when the sheet has no such columns?"""
+    with_cap = parse_results(xlsx_bytes([GOOD + ["0.5分"]], header=HEADER + ["加分上限"]), "r.xlsx").rows[0]
+    assert with_cap.bonus_cap == 0.5
+    plain = only_row()
+    assert (plain.direction, plain.kind, plain.bonus_cap) == (None, None, None)
+
+
+@pytest.mark.parametrize("typed, expected", [("85%", 0.85), ("0.85", 0.85), ("85", 0.85), ("８５％", 0.85)])
+def test_percent_written_three_ways(ctx, typed, expected):
+    """Are 85%, 0.85 and 85 the same time-elapsed progress?"""
+    assert only_row(progress=typed).expected_progress == expected

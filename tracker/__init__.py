@@ -38,6 +38,10 @@ def create_app(test_config=None):
 
     cli.register(app)
     errors.register(app)
+
+    from . import jobs
+
+    jobs.start_in_process(app)  # only `flask run` with TRACKER_SCHEDULER_IN_PROCESS=1; never gunicorn
     return app
 
 
@@ -51,6 +55,9 @@ def check_config(app):
         raise RuntimeError(
             f"TRACKER_TIMEZONE={app.config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
         ) from None
+    from .services import pdf
+
+    pdf.check_fonts(app.config)  # a missing CJK font stops the start, never a bulletin of empty boxes (cached)
 
 
 def select_locale():
@@ -103,7 +110,10 @@ def register_blueprints(app):
     """Attach one blueprint per feature."""
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .bulletins import bp as bulletins_bp
     from .inbox import bp as inbox_bp
+    from .indicators import bp as indicators_bp
+    from .jobs_admin import bp as jobs_admin_bp
     from .main import bp as main_bp
     from .tasks import bp as tasks_bp
 
@@ -112,6 +122,9 @@ def register_blueprints(app):
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(jobs_admin_bp, url_prefix="/admin")
+    app.register_blueprint(bulletins_bp, url_prefix="/bulletins")
+    app.register_blueprint(indicators_bp, url_prefix="/indicators")
 
 
 def current_language():

@@ -11,6 +11,18 @@ def register(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
 
+    from .jobs_admin import commands as job_commands
+
+    job_commands.register(app)  # flask alerts weekly, flask outbox send, flask scheduler run
+
+    from .indicators.commands import import_results
+
+    app.cli.add_command(import_results)
+
+    from .bulletins.commands import bulletin_cli
+
+    app.cli.add_command(bulletin_cli)  # flask bulletin monthly, flask bulletin check-fonts
+
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")

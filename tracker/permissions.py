@@ -89,9 +89,50 @@ def can_manage_units(user):
     return has_role(user, ADMIN)
 
 
+def can_manage_jobs(user):
+    """Scheduled jobs and the outbox: run now, resend, retry (the office's)."""
+    return has_role(user, ADMIN, SUPERVISOR)
+
+
 def can_create_tasks(user):
     """Tasks are created (as drafts) by the supervision office."""
     return has_role(user, SUPERVISOR) and user.is_active
+
+
+def can_manage_assessments(user):
+    """Periods, results imports, weak-indicator rules and the tasks made from them are the office's."""
+    return has_role(user, SUPERVISOR) and user.is_active
+
+
+def can_view_assessments(user):
+    """The indicator pages are open to the office, the county leaders and the administrator."""
+    return has_role(user, SUPERVISOR, LEADER, ADMIN)
+
+
+def can_view_bulletins(user):
+    """The monthly bulletins are read by the office, the county leaders and the administrator."""
+    return has_role(user, SUPERVISOR, LEADER, ADMIN)
+
+
+def can_manage_bulletins(user):
+    """Generating and issuing (定稿) bulletins is the supervision office's."""
+    return has_role(user, SUPERVISOR) and user.is_active
+
+
+def bulletins_clause(user):
+    """SQL condition on Bulletin: the office sees drafts too; leaders only what has been issued."""
+    from .models import Bulletin
+
+    if has_role(user, *OFFICE_ROLES):
+        return true()
+    if has_role(user, LEADER):
+        return Bulletin.status == "issued"
+    return false()
+
+
+def can_view_bulletin(user, bulletin):
+    """May `user` open this bulletin (a leader: only once it is issued)?"""
+    return has_role(user, *OFFICE_ROLES) or (has_role(user, LEADER) and bulletin.status == "issued")
 
 
 # Workflow actions on a task: the statuses each is possible in (DESIGN, Task lifecycle).
@@ -179,6 +220,11 @@ def template_helpers():
         "can_edit": lambda task: can_edit(current_user, task),
         "can": lambda action, task: can(current_user, action, task),
         "can_create_tasks": lambda: can_create_tasks(current_user),
+        "can_manage_assessments": lambda: can_manage_assessments(current_user),
+        "can_view_assessments": lambda: can_view_assessments(current_user),
+        "can_manage_jobs": lambda: can_manage_jobs(current_user),
+        "can_view_bulletins": lambda: can_view_bulletins(current_user),
+        "can_manage_bulletins": lambda: can_manage_bulletins(current_user),
         "has_role": lambda *roles: has_role(current_user, *roles),
         "ACTION_NAMES": ACTION_NAMES,
     }

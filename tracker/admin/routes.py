@@ -5,6 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.routes import safe_next
+from ..jobs_admin.forms import UnitWebhookForm
 from ..models.user import ROLES
 from ..permissions import ADMIN, role_required
 from ..services import DomainError
@@ -96,7 +97,8 @@ def rename_unit(unit_id):
         else:
             flash(_("Unit renamed to %(name)s.", name=unit.name), "success")
             return redirect(url_for("admin.units"))
-    return render_template("admin/unit_rename.html", unit=unit, form=form), status_for(form)
+    return render_template("admin/unit_rename.html", unit=unit, form=form,
+                           webhook_form=UnitWebhookForm(formdata=None, obj=unit)), status_for(form)
 
 
 @bp.route("/units/<int:unit_id>/active", methods=["POST"])

@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..auth.routes import safe_next
 from ..services import PermissionDenied, notifications
 from . import bp
 
@@ -27,6 +28,8 @@ def read(notification_id):
         abort(404)  # someone else's message: do not even say it exists
     if request.form.get("open") and note.task_id:
         return redirect(url_for("tasks.detail", task_id=note.task_id))
+    if request.form.get("open") and safe_next(note.link):  # e.g. a weekly alert's filtered task list
+        return redirect(safe_next(note.link))
     return redirect(url_for("inbox.index", page=request.form.get("page", 1, type=int)))
 
 

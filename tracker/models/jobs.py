@@ -19,6 +19,9 @@ class JobRun(db.Model):
     message_count = db.Column(db.Integer, nullable=False, default=0)
     notes = db.Column(db.Text)
     error = db.Column(db.Text)
+    started_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))  # who asked, for runs from the admin page
+
+    started_by = db.relationship("User")
 
 
 class OutboxMessage(db.Model):
@@ -40,3 +43,9 @@ class OutboxMessage(db.Model):
     last_error = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     sent_at = db.Column(UTCDateTime)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)  # the person an email is for
+    unit_id = db.Column(db.Integer, db.ForeignKey("units.id"))  # the unit whose group robot a webhook is for
+
+    job_run = db.relationship("JobRun")
+    user = db.relationship("User")
+    unit = db.relationship("Unit")

@@ -22,6 +22,10 @@ class Unit(db.Model):
     kind = db.Column(db.String(20), nullable=False, default="department")
     is_active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Optional group robot (企业微信 / 钉钉) that also receives the unit's weekly alert.
+    webhook_kind = db.Column(db.String(20))  # wecom / dingtalk
+    webhook_url = db.Column(db.String(500))
+    webhook_secret = db.Column(db.String(200))  # DingTalk signing secret (加签, "SEC…"), if the robot uses one
 
     @property
     def kind_label(self):

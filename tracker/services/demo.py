@@ -9,29 +9,29 @@ import csv
 import json
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import AssessmentPeriod, Indicator, IndicatorResult, Unit, User
+from ..models import AssessmentPeriod, Unit, User
 from ..models.task import STATUSES
 from ..models.unit import UNIT_KIND_ALIASES
-from . import DomainError, demo_tasks
+from . import DomainError, demo_tasks, results_import
 from .results_parser import parse_results
+from .workflow import one_transaction
 
 DEMO_PASSWORD = "demo12345"
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo_data")
 UNITS_FILE = "units.csv"
 RESULTS_FILE = "assessment-2026H1.xlsx"
 TASKS_FILE = "tasks.json"
-EMAIL_DOMAIN = "yunxi.gov.cn"
+# A reserved domain (RFC 2606): the demo must never mail a real office, whatever relay is configured.
+EMAIL_DOMAIN = "yunxi.example"
 
 CURRENT_PERIOD = ("2026年上半年考核", date(2026, 1, 1), date(2026, 6, 30))
 PREVIOUS_PERIOD = ("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
-LOWER_IS_BETTER = {"信访维稳", "安全生产"}  # accident counts, petitions
-RATE_UNITS = {"%", "分"}  # other measure units (亿元, 人, 家…) are cumulative amounts
 
 WATER = "县水利局"  # the unit of the `unithead` / `unitstaff` logins
 UNITS_WITHOUT_STAFF = {"白马乡", "龙泉乡"}  # small towns where the head reports himself
@@ -89,18 +89,16 @@ def load_demo():
     for model in (Unit, User):
         if db.session.scalar(db.select(db.func.count()).select_from(model)):
             raise DemoError(_("The database already holds units or users; the demo loads only into an empty one."))
-    try:
+    # The results go through the same import service as the page and the CLI; one_transaction
+    # holds its commits back so the whole demo is still loaded, or not, as one.
+    with one_transaction():
         units = load_units()
-        rows = read_results()
-        indicators = load_indicators(rows, units)
-        current = load_period(CURRENT_PERIOD, rows, indicators, previous=False)
-        load_period(PREVIOUS_PERIOD, rows, indicators, previous=True)
+        parsed = read_results()
+        current = load_period(CURRENT_PERIOD, parsed, previous=False)
+        load_period(PREVIOUS_PERIOD, parsed, previous=True)
+        rows = parsed.rows
         people = load_users(units, rows)
         tasks = demo_tasks.load_tasks(read_task_specs(), units, people, current)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks)
 
 
@@ -120,12 +118,12 @@ def load_units():
 
 
 def read_results():
-    """The 36 rows of the half-year results sheet, read by the same parser the import uses."""
+    """The half-year results sheet (36 rows), read by the same parser the import uses."""
     with open(data_path(RESULTS_FILE), "rb") as handle:
         result = parse_results(handle.read(), RESULTS_FILE)
     if result.errors:
         raise DemoError(f"{RESULTS_FILE}: {result.errors[0].row} {result.errors[0].message}")
-    return result.rows
+    return result
 
 
 def read_task_specs():
@@ -134,45 +132,30 @@ def read_task_specs():
         return json.load(handle)
 
 
-def load_indicators(rows, units):
-    """Create one Indicator per row, with its lead and co-units; returns them by name."""
-    indicators = {}
-    for row in rows:
-        indicators[row.name] = Indicator(
-            name=row.name, category=row.category, weight=row.weight, measure_unit=row.measure_unit,
-            direction="lower" if row.name in LOWER_IS_BETTER else "higher",
-            kind="rate" if row.measure_unit in RATE_UNITS else "cumulative",
-            is_veto=row.is_veto, formula=row.formula, lead_unit=units[row.lead_unit_name],
-            co_units=[units[name] for name in row.co_unit_names], leader_title=row.leader_title,
-        )
-    db.session.add_all(indicators.values())
-    return indicators
-
-
-def load_period(spec, rows, indicators, previous):
-    """Create a half-year period with a result per indicator: the sheet's, or plausible earlier ones."""
+def load_period(spec, parsed, previous):
+    """Import a half-year period's results: the sheet's, or plausible earlier ones, through the import service."""
     name, starts_on, ends_on = spec
     period = AssessmentPeriod(name=name, kind="half_year", starts_on=starts_on, ends_on=ends_on)
-    rng = random.Random(2025)  # the same "earlier" results on every run
-    for row in rows:
-        result = IndicatorResult(indicator=indicators[row.name], score=row.score, rank=row.rank,
-                                 peer_count=row.peer_count, target_value=row.target_value,
-                                 actual_value=row.actual_value, expected_progress=row.expected_progress)
-        if previous:
-            _vary(result, row, rng)
-        period.results.append(result)
-    db.session.add(period)
+    if previous:
+        rng = random.Random(2025)  # the same "earlier" results on every run
+        parsed = replace(parsed, rows=[_vary(row, rng) for row in parsed.rows])
+    plan = results_import.plan_rows(period, parsed, RESULTS_FILE)
+    if not plan.ok:
+        raise DemoError(f"{RESULTS_FILE}: {plan.errors[0].row} {plan.errors[0].message}")
+    results_import.apply_plan(None, plan)
     return period
 
 
-def _vary(result, row, rng):
-    """Turn this period's result into a nearby one for the period before (a rank a few places off)."""
-    result.rank = min(row.peer_count, max(1, row.rank + rng.choice((-4, -3, -2, -1, 0, 1, 2))))
-    rate = 1 - 0.05 * (result.rank - 1) - rng.uniform(0, 0.04)
-    result.score = round(row.weight * max(rate, 0.3), 2)
+def _vary(row, rng):
+    """This period's sheet row turned into a nearby one for the period before (a rank a few places off)."""
+    rank = min(row.peer_count, max(1, row.rank + rng.choice((-4, -3, -2, -1, 0, 1, 2))))
+    rate = 1 - 0.05 * (rank - 1) - rng.uniform(0, 0.04)
+    actual = row.actual_value
     if row.target_value is not None:
-        result.actual_value = round(row.target_value * rng.uniform(0.85, 1.1), 1)
-    result.expected_progress = 1.0  # a second half-year ends with the year
+        actual = round(row.target_value * rng.uniform(0.85, 1.1), 1)
+    # A second half-year ends with the year: its time-elapsed progress is 100%.
+    return replace(row, rank=rank, score=round(row.weight * max(rate, 0.3), 2), actual_value=actual,
+                   expected_progress=1.0)
 
 
 def load_users(units, rows):

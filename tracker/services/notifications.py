@@ -59,6 +59,18 @@ def _unit_users(unit_ids, roles=("unit_head", "unit_staff")):
     ).all()
 
 
+def unit_members(unit_ids):
+    """Active heads and staff of these units, ordered by id (the readers of a unit's weekly alert)."""
+    return sorted(_unit_users(unit_ids), key=lambda user: user.id)
+
+
+def office_supervisors():
+    """Active users of the supervision office, ordered by id."""
+    return db.session.scalars(
+        db.select(User).where(User.role == "supervisor", User.is_active.is_(True)).order_by(User.id)
+    ).all()
+
+
 def _audience(task, group):
     """The users of one audience group for this task."""
     if group == "lead_unit":
@@ -70,9 +82,7 @@ def _audience(task, group):
     if group == "co_units":
         return _unit_users([unit.id for unit in task.co_units])
     if group == "supervisors":
-        return db.session.scalars(
-            db.select(User).where(User.role == "supervisor", User.is_active.is_(True))
-        ).all()
+        return office_supervisors()
     if group == "listed_leader":
         leader = task.responsible_leader
         if task.supervision_level == "listed" and leader is not None and leader.is_active:

@@ -7,7 +7,7 @@ for the row's error list. Split from results_parser.py, which finds the table.
 """
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
@@ -16,6 +16,18 @@ from . import DomainError
 EMPTY_MARKS = {"-", "--", "—", "——", "/", "无"}
 VETO_TRUE = {"是", "√", "✓", "✔", "☑", "y", "yes", "true", "1"}
 VETO_FALSE = {"否", "×", "✗", "✘", "n", "no", "false", "0", "无", "-", "—", "/"}
+# 指标方向 as sheets write it; 逆向指标 (accidents, petitions) are lower-is-better.
+DIRECTION_WORDS = {
+    "higher": ("正向", "正向指标", "越高越好", "越大越好", "越多越好", "高", "higher", "up", "+"),
+    "lower": ("逆向", "逆向指标", "反向", "反向指标", "越低越好", "越小越好", "越少越好", "低", "lower", "down", "-"),
+}
+# 指标类型: cumulative amounts are measured against 序时进度, rates against the target.
+KIND_WORDS = {
+    "cumulative": ("累计", "累计值", "累计量", "总量", "总额", "绝对值", "序时", "cumulative"),
+    "rate": ("比率", "比例", "比重", "率", "增速", "增幅", "相对值", "指数", "得分", "rate"),
+}
+DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:前|之前|止)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
 CO_UNIT_SEPARATORS = re.compile(r"[、,，;；\s]+")
 # A number, then perhaps a measure unit in Chinese (8分, 137亿元, 12个).
 NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([^\x00-\x7f]*)$")
@@ -144,9 +156,52 @@ def read_co_units(value):
     return list(dict.fromkeys(name for name in names if name))
 
 
+def _read_word(value, words, example):
+    """The code whose words include the cell's text; None when blank, CellError when unknown."""
+    text = clean_text(value).lower()
+    if not text or text in EMPTY_MARKS:
+        return None
+    for code, options in words.items():
+        if text in options:
+            return code
+    raise CellError(_("“%(value)s” is not understood; write %(example)s.", value=clean_text(value), example=example),
+                    "bad_word")
+
+
+def read_direction(value):
+    """指标方向: 正向/越高越好 → higher, 逆向/越低越好 → lower; None when blank."""
+    return _read_word(value, DIRECTION_WORDS, "正向 / 逆向")
+
+
+def read_kind(value):
+    """指标类型: 累计/总量 → cumulative, 比率/增速 → rate; None when blank."""
+    return _read_word(value, KIND_WORDS, "累计 / 比率")
+
+
+def read_date(value):
+    """A date as typed: a date cell, 2026-09-30, 2026/9/30, 2026.9.30, 2026年9月30日(前), or an Excel day number."""
+    if not is_present(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    text = unicodedata.normalize("NFKC", clean_text(value))
+    match = DATE_TEXT.match(text) or re.match(r"^(\d{4})(\d{2})(\d{2})$", text)
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise CellError(_("“%(value)s” is not a date; write it as 2026-09-30.", value=clean_text(value)), "not_a_date")
+
+
 # How each column of the sheet is read; columns not listed are optional text.
 READERS = {
     "weight": read_number, "score": read_number, "target_value": read_number, "actual_value": read_number,
     "rank": read_count, "peer_count": read_count, "expected_progress": read_progress,
-    "is_veto": read_veto, "co_unit_names": read_co_units,
+    "is_veto": read_veto, "co_unit_names": read_co_units, "direction": read_direction, "kind": read_kind,
+    "bonus_cap": read_number,
 }

@@ -55,9 +55,37 @@ def authorize(user, action, task, version=None):
         raise PermissionDenied(str(denial))
 
 
+ONE_TRANSACTION = "one_transaction"  # db.session.info key: an enclosing one_transaction() commits
+
+
+@contextmanager
+def one_transaction():
+    """Run several services as one transaction (e.g. a bulk dispatch): all of it is committed, or none."""
+    if db.session.info.get(ONE_TRANSACTION):
+        yield  # already inside one: the outermost block commits
+        return
+    db.session.info[ONE_TRANSACTION] = True
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConflictError(conflict_message()) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.info.pop(ONE_TRANSACTION, None)
+
+
 @contextmanager
 def saving(cleanup=None):
     """Commit the block's changes; on any error roll back (and run `cleanup`) so nothing is half-done."""
+    if db.session.info.get(ONE_TRANSACTION):
+        # Inside one_transaction(): its end commits or rolls back everything (cleanup is not run).
+        yield
+        db.session.flush()
+        return
     try:
         yield
         db.session.commit()

@@ -1,0 +1,157 @@
+"""The scheduler: a real `flask scheduler run` process fires the weekly job on time; catch-up; settings refused."""
+import signal
+import time
+from datetime import datetime, timedelta
+
+import click
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from tests.alerts_helpers import (  # noqa: F401  (fixtures)
+    MONDAY, SHANGHAI, build_county, county, finish, mail_down, monday, smtp_server, start_flask,
+)
+from tracker import clock, jobs
+from tracker.extensions import db
+from tracker.models import JobRun
+from tracker.services import alerts
+
+
+def wait_for(condition, timeout, step=0.2):
+    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def weekly_runs(app):
+    """(trigger, started_at) of every weekly-alert run."""
+    with app.app_context():
+        db.session.expire_all()
+        return [(run.trigger, run.started_at) for run in
+                db.session.scalars(db.select(JobRun).where(JobRun.job == "weekly_alert"))]
+
+
+def test_scheduler_process_fires_the_weekly_alert_at_its_time(app, smtp_server):
+    """Does `flask scheduler run` fire the weekly alert at the configured second and deliver its mail, once?"""
+    with app.app_context():
+        build_county(today=clock.today())  # the real clock: the process computes today's lights
+    fire_at = (datetime.now(SHANGHAI) + timedelta(seconds=4)).replace(microsecond=0)
+    # A schedule for this one second of this one day: no earlier time this week to catch up.
+    schedule = f"{fire_at.second} {fire_at.minute} {fire_at.hour} {fire_at.day} {fire_at.month} *"
+    process = start_flask(app, "scheduler", "run", SCHEDULE_WEEKLY_ALERT=schedule, SCHEDULE_OUTBOX="*/1 * * * * *",
+                          SCHEDULE_MONTHLY_BULLETIN="off", TRACKER_TIMEZONE="Asia/Shanghai")
+    try:
+        assert wait_for(lambda: len(smtp_server.messages) >= 6, timeout=20), "no mail from the scheduler"
+        runs = weekly_runs(app)
+        assert [trigger for trigger, _at in runs] == ["scheduler"]
+        assert runs[0][1] >= fire_at - timedelta(seconds=1)  # fired at its time, not at start
+        time.sleep(1.2)  # another outbox tick: nothing is sent twice
+        assert len(smtp_server.messages) == 6
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = finish(process, timeout=15)
+    assert process.returncode == 0, output
+    assert "caught up: none" in output and "Scheduler stopped." in output
+
+
+def test_catch_up_on_start_runs_a_missed_weekly_alert_once(app, county, smtp_server):
+    """Started on Wednesday after a Monday 08:30 it missed, does the scheduler send this week's alert, once?"""
+    app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
+    with clock.frozen(datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)):
+        assert jobs.catch_up(app) == ["weekly_alert"]
+        assert jobs.catch_up(app) == []  # a second start (or a second scheduler) the same week
+    assert [trigger for trigger, _at in weekly_runs(app)] == ["catch_up"]
+    assert len(smtp_server.messages) == 6
+
+
+def test_no_catch_up_before_this_weeks_time(app, county):
+    """Started on Monday at 08:00, before this week's 08:30, does the scheduler leave last week alone?"""
+    app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
+    with clock.frozen(datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)):
+        assert jobs.catch_up(app) == []
+    assert weekly_runs(app) == []
+
+
+def test_catch_up_skips_a_week_already_sent(app, county, monday):
+    """When this week's alert was already sent (say by the CLI), does the catch-up send nothing?"""
+    app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
+    with app.app_context():
+        alerts.run_weekly_alert(MONDAY, trigger="cli")
+    with clock.frozen(datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)):
+        assert jobs.catch_up(app) == []
+    assert [trigger for trigger, _at in weekly_runs(app)] == ["cli"]
+
+
+def test_job_list_defaults(app):
+    """Are the jobs at Monday 08:30 and the last day of the month 17:00 (Shanghai), coalesced, one at a time?"""
+    scheduler = jobs.build_scheduler(app, BackgroundScheduler)
+    scheduler.start(paused=True)  # started, so the job defaults are applied; paused, so nothing fires
+    try:
+        by_id = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(by_id) == {"weekly_alert", "monthly_bulletin", "outbox"}
+    start = datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)
+    weekly = by_id["weekly_alert"].trigger.get_next_fire_time(None, start)
+    assert weekly == datetime(2026, 11, 30, 8, 30, tzinfo=SHANGHAI) and weekly.weekday() == 0
+    monthly = by_id["monthly_bulletin"].trigger.get_next_fire_time(None, datetime(2027, 2, 1, tzinfo=SHANGHAI))
+    assert monthly == datetime(2027, 2, 28, 17, 0, tzinfo=SHANGHAI)
+    assert str(by_id["weekly_alert"].trigger.timezone) == "Asia/Shanghai"
+    for job in by_id.values():
+        assert job.coalesce is True and job.max_instances == 1
+
+
+@pytest.mark.parametrize("setting, value, says", [
+    ("SCHEDULE_WEEKLY_ALERT", "30 8 * * 1", "day of week as a name"),
+    ("SCHEDULE_WEEKLY_ALERT", "61 8 * * mon", "61"),
+    ("SCHEDULE_OUTBOX", "* * *", "5 fields"),
+])
+def test_a_bad_schedule_is_refused_with_its_name(app, runner, setting, value, says):
+    """Does the scheduler refuse a bad schedule, naming the setting and the problem?"""
+    app.config[setting] = value
+    # `scheduler jobs` checks the schedules exactly as `scheduler run` does first, and cannot hang if it did not.
+    result = runner.invoke(args=["scheduler", "jobs"])
+    assert result.exit_code != 0
+    assert setting in result.output and says in result.output
+
+
+def test_an_unknown_time_zone_stops_the_scheduler_at_start(app):
+    """Does `flask scheduler run` with a time zone that does not exist stop at once with a clear message?"""
+    process = start_flask(app, "scheduler", "run", TRACKER_TIMEZONE="Asia/Shangai")
+    output = finish(process, timeout=30)
+    assert process.returncode != 0
+    assert "TRACKER_TIMEZONE='Asia/Shangai' is not a known time zone" in output
+
+
+def test_monthly_bulletin_entry_generates_the_month_once(app, monkeypatch):
+    """Does the monthly job ask the bulletin service for the month of its scheduled time, once per month?"""
+    bulletins = pytest.importorskip("tracker.services.bulletins")
+    if not hasattr(bulletins, "generate_monthly_draft"):
+        pytest.skip("the bulletin service has no generate_monthly_draft yet")
+    asked = []
+    # The bulletin itself (a PDF) is tested with its module; here only the job's wiring is under test.
+    monkeypatch.setattr(bulletins, "generate_monthly_draft", lambda month, actor=None: asked.append((month, actor)))
+    last_day = datetime(2026, 11, 30, 17, 0, tzinfo=SHANGHAI)
+    with app.app_context(), clock.frozen(last_day + timedelta(days=1)):
+        first = jobs.run_monthly_bulletin(trigger="catch_up", fired_at=last_day)
+        second = jobs.run_monthly_bulletin(trigger="scheduler", fired_at=last_day)
+        assert first.run.status == "done" and first.period_key == "2026-11" and second.run is None
+    assert asked == [("2026-11", None)]
+
+
+def test_in_process_scheduler_only_inside_flask_run(app, mail_down):
+    """Is the in-process scheduler started only for `flask run` with the setting on, never elsewhere?"""
+    assert jobs.start_in_process(app) is None  # setting off
+    app.config["SCHEDULER_IN_PROCESS"] = True
+    assert jobs.start_in_process(app) is None  # not inside `flask run` (gunicorn, tests, other commands)
+    app.config.update(SCHEDULE_WEEKLY_ALERT="off", SCHEDULE_MONTHLY_BULLETIN="off")
+    with click.Context(click.Command("run"), info_name="run"):
+        scheduler = jobs.start_in_process(app)
+    try:
+        assert scheduler is not None and scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} <= {"outbox", "catch_up"}
+    finally:
+        scheduler.shutdown(wait=True)

@@ -1,0 +1,51 @@
+"""`flask import-results`: the results import from the command line, through the same service as the page."""
+import os
+
+import click
+from flask.cli import with_appcontext
+
+from ..services import DomainError
+
+
+@click.command("import-results")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--period", "period_name", required=True, help="Period name, e.g. 2026年上半年考核.")
+@click.option("--kind", type=click.Choice(["half_year", "quarter", "month", "year"]),
+              help="Type of a new period (default: read from its name).")
+@click.option("--starts-on", type=click.DateTime(["%Y-%m-%d"]), help="First day of a new period.")
+@click.option("--ends-on", type=click.DateTime(["%Y-%m-%d"]), help="Last day of a new period.")
+@click.option("--create-units", is_flag=True, help="Create the units the file names that do not exist yet.")
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change; write nothing.")
+@with_appcontext
+def import_results(path, period_name, kind, starts_on, ends_on, create_units, dry_run):
+    """Import an assessment-results sheet (.xlsx or .csv) into a period; nothing is written if any row is wrong."""
+    from ..services import assessment_periods, results_import
+
+    with open(path, "rb") as handle:
+        data = handle.read()
+    filename = os.path.basename(path)
+    try:
+        # A missing period is created with the results, in the same transaction.
+        period = assessment_periods.period_for_import(
+            period_name, kind, starts_on and starts_on.date(), ends_on and ends_on.date())
+        is_new = period.id is None
+        plan = results_import.plan_import(period, data, filename, create_units)
+        if not plan.ok:
+            raise results_import.ImportRejected(plan)
+        if not dry_run:
+            results_import.apply_plan(None, plan)
+            if is_new:
+                click.echo(f"Created period {period.name} ({period.starts_on} – {period.ends_on}).")
+    except results_import.ImportRejected as rejected:
+        for error in rejected.plan.errors:
+            click.echo(f"row {error.row}, {error.column or '-'}: {error.message} [{error.code}]", err=True)
+        raise click.ClickException(str(rejected)) from None
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {len(plan.rows)} rows into {period.name}: "
+               f"results {plan.count('result', 'create')} new, {plan.count('result', 'update')} updated, "
+               f"{plan.count('result', 'unchanged')} unchanged; indicators {plan.count('indicator', 'create')} new, "
+               f"{plan.count('indicator', 'update')} updated; units created {len(plan.unknown_units)}.")

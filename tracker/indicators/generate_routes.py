@@ -1,0 +1,95 @@
+"""From weak indicators to tasks: the prefilled drafts of the selected indicators, edited, created in bulk."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from ..permissions import SUPERVISOR, role_required
+from ..services import DomainError, indicator_tasks, task_editing, weakness
+from . import bp
+from .forms import GenerateForm
+from .routes import load_period
+
+
+@bp.route("/periods/<int:period_id>/generate")
+@role_required(SUPERVISOR)
+def generate(period_id):
+    """Drafts prefilled from the weak indicators ticked on the board (?result=<id>&result=<id>…)."""
+    period = load_period(period_id)
+    try:
+        proposals = indicator_tasks.propose(current_user, period, request.args.getlist("result", type=int))
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("indicators.board", period_id=period.id))
+    if not proposals:
+        flash(_("Select at least one weak indicator on the board."), "warning")
+        return redirect(url_for("indicators.board", period_id=period.id, show="weak"))
+    form = GenerateForm(data={"drafts": [form_data(p) for p in proposals if p.draft is not None]})
+    return render_generate(period, form, skipped=[p for p in proposals if p.draft is None])
+
+
+@bp.route("/periods/<int:period_id>/generate", methods=["POST"])
+@role_required(SUPERVISOR)
+def create_generated(period_id):
+    """Create the ticked drafts (dispatched, or kept as drafts) in one transaction; all or nothing."""
+    period = load_period(period_id)
+    form = GenerateForm()
+    form.set_choices(*task_editing.form_choices())
+    row_errors, error = {}, None
+    if form.validate_on_submit():
+        positions, inputs = inputs_from(form)
+        try:
+            created = indicator_tasks.create_tasks(current_user, period, inputs, dispatch=form.dispatch.data)
+        except indicator_tasks.BatchRejected as rejected:
+            error, row_errors = str(rejected), {positions[i]: message for i, message in rejected.errors.items()}
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(ngettext("%(num)d task created.", "%(num)d tasks created.", len(created)) + " " +
+                  (_("They were dispatched to their lead units.") if form.dispatch.data else _("They are drafts.")),
+                  "success")
+            return redirect(url_for("indicators.board", period_id=period.id, show="weak"))
+    return render_generate(period, form, error=error, row_errors=row_errors, status=400)
+
+
+def render_generate(period, form, skipped=(), error=None, row_errors=None, status=200):
+    """The generate page: one editable draft per selected indicator, with what it comes from."""
+    form.set_choices(*task_editing.form_choices())
+    assessments = {item.result.id: item for item in weakness.evaluate_period(period)}
+    return render_template("indicators/generate.html", period=period, form=form, skipped=skipped, error=error,
+                           row_errors=row_errors or {}, assessments=assessments), status
+
+
+def form_data(proposal):
+    """The form values of one proposed draft."""
+    draft = proposal.draft
+    return {
+        "result_id": proposal.result.id, "include": True, "title": draft.title, "problem": draft.problem,
+        "measures": draft.measures, "lead_unit": draft.lead_unit_id, "co_units": draft.co_unit_ids,
+        "responsible_leader": draft.responsible_leader_id, "deadline_on": draft.deadline_on,
+        "supervision_level": draft.supervision_level,
+    }
+
+
+def inputs_from(form):
+    """(form positions, DraftInputs) of the ticked drafts; a position per input, to put errors back."""
+    positions, inputs = [], []
+    for position, entry in enumerate(form.drafts):
+        row = entry.form
+        if not row.include.data:
+            continue
+        positions.append(position)
+        inputs.append(indicator_tasks.DraftInput(result_id=_int(row.result_id.data), draft=task_editing.TaskDraft(
+            title=row.title.data, problem=row.problem.data, measures=row.measures.data,
+            lead_unit_id=row.lead_unit.data, co_unit_ids=row.co_units.data or [],
+            responsible_leader_id=row.responsible_leader.data, deadline_on=row.deadline_on.data,
+            supervision_level=row.supervision_level.data, source="indicator")))
+    return positions, inputs
+
+
+def _int(value):
+    """An id from a hidden field (0 when it is not a number, which no result has)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

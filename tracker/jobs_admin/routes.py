@@ -1,0 +1,95 @@
+"""Scheduled jobs and the outbox for the office; a unit's group robot for the administrator. Thin routes."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from .. import jobs
+from ..admin.forms import RenameUnitForm
+from ..permissions import ADMIN, SUPERVISOR, role_required
+from ..services import DomainError, alerts_runs, outbox, webhooks
+from ..services import units as unit_service
+from . import bp
+from .forms import UnitWebhookForm
+
+PER_PAGE = 30
+
+
+@bp.route("/jobs")
+@role_required(ADMIN, SUPERVISOR)
+def index():
+    """The jobs with their schedule and last run, and every run, newest first."""
+    pagination = alerts_runs.runs_page(request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("admin/jobs.html", jobs=jobs.overview(), pagination=pagination,
+                           outbox_counts=outbox.status_counts())
+
+
+@bp.route("/jobs/<job_id>/run", methods=["POST"])
+@role_required(ADMIN, SUPERVISOR)
+def run_now(job_id):
+    """Run a job now; with force=1 (and the confirmation ticked) resend this week's alert."""
+    force = request.form.get("force") == "1"
+    if force and request.form.get("confirm") != "1":
+        flash(_("Tick the box to confirm that this week's alert should be sent again."), "warning")
+        return redirect(url_for("jobs_admin.index"))
+    try:
+        result = jobs.run_now(current_user, job_id, force=force)
+    except DomainError as error:
+        flash(str(error), "danger")
+    else:
+        failed = getattr(getattr(result, "run", None), "status", None) == "failed"
+        flash(jobs.describe(result), "danger" if failed else "success")
+    return redirect(url_for("jobs_admin.index"))
+
+
+@bp.route("/jobs/outbox")
+@role_required(ADMIN, SUPERVISOR)
+def outbox_list():
+    """The outbox, optionally one status, newest first."""
+    status = request.args.get("status") if request.args.get("status") in outbox.STATUSES else None
+    pagination = outbox.outbox_page(status, request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("admin/jobs_outbox.html", pagination=pagination, status=status,
+                           counts=outbox.status_counts(), mask_url=webhooks.mask_url)
+
+
+@bp.route("/jobs/outbox/<int:message_id>/retry", methods=["POST"])
+@role_required(ADMIN, SUPERVISOR)
+def retry(message_id):
+    """Put one message back in line and try to send it now."""
+    try:
+        outbox.retry(current_user, message_id)
+    except DomainError as error:
+        flash(str(error), "danger")
+    else:
+        flash(jobs.describe(jobs.run_now(current_user, "outbox")), "success")
+    return redirect(url_for("jobs_admin.outbox_list", status=request.form.get("status") or None))
+
+
+@bp.route("/jobs/outbox/retry-failed", methods=["POST"])
+@role_required(ADMIN, SUPERVISOR)
+def retry_failed():
+    """Put every failed message back in line and try to send them now."""
+    count = outbox.retry_all_failed(current_user)
+    flash(ngettext("%(num)d message back in line.", "%(num)d messages back in line.", count), "success")
+    flash(jobs.describe(jobs.run_now(current_user, "outbox")), "info")
+    return redirect(url_for("jobs_admin.outbox_list"))
+
+
+@bp.route("/units/<int:unit_id>/webhook", methods=["POST"])
+@role_required(ADMIN)
+def unit_webhook(unit_id):
+    """Save or remove a unit's group robot; a malformed address is refused and shown again."""
+    unit = unit_service.get_unit(unit_id) or abort(404)
+    form = UnitWebhookForm()
+    if form.validate_on_submit():
+        try:
+            webhooks.set_unit_webhook(current_user, unit, form.webhook_kind.data, form.webhook_url.data,
+                                      form.webhook_secret.data)
+        except webhooks.WebhookError as error:
+            form[error.field].errors = [*form[error.field].errors, str(error)]
+        else:
+            flash(_("Group robot of %(name)s saved.", name=unit.name) if unit.webhook_url else
+                  _("Group robot of %(name)s removed.", name=unit.name), "success")
+            return redirect(url_for("admin.rename_unit", unit_id=unit.id))
+    return render_template("admin/unit_rename.html", unit=unit, form=RenameUnitForm(data={"name": unit.name}),
+                           webhook_form=form), 400

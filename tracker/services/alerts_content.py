@@ -1,0 +1,199 @@
+"""What the weekly alert (每周预警) says, and to whom: digests built from the traffic lights.
+
+One digest per unit with red or yellow tasks (as lead unit and as co-unit) for
+its heads and staff and its group robot; one county-wide summary for the
+supervision office; one digest of 挂牌 tasks per responsible leader. Anyone
+with nothing to report gets nothing. The lights are those of services.lights:
+the SQL rule selects the tasks and the Python rule gives their details, the
+same pair the task list uses.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import RectificationTask, Unit
+from . import lights, notifications
+
+T = RectificationTask
+LIGHT_ORDER = {"red": 0, "yellow": 1}
+
+
+@dataclass
+class AlertRow:
+    """One red or yellow task as a digest lists it."""
+
+    task: RectificationTask
+    state: lights.TaskState
+    url: str
+
+    @property
+    def light(self):
+        """red or yellow."""
+        return self.state.light
+
+    def sort_key(self):
+        """Red first, the latest first; then yellow, the nearest deadline first."""
+        return (LIGHT_ORDER[self.light], -self.state.days_late, self.task.deadline_on, self.task.id)
+
+
+@dataclass
+class Digest:
+    """One alert: its readers (users and perhaps a group robot) and the rows it lists."""
+
+    kind: str  # unit / summary / leader
+    name: str  # the unit's name, the leader's name, or "" for the county summary
+    recipients: list
+    lead_rows: list = field(default_factory=list)  # unit: tasks it leads; leader, summary: every row
+    co_rows: list = field(default_factory=list)  # unit: tasks it co-organizes
+    unit: Unit | None = None
+    unit_counts: list = field(default_factory=list)  # summary: (unit name, red, yellow) per lead unit
+    list_args: dict = field(default_factory=dict)  # filters of the task list that shows this reader's rows
+
+    @property
+    def rows(self):
+        """Every row, lead before co."""
+        return self.lead_rows + self.co_rows
+
+    @property
+    def red(self):
+        """How many red tasks the digest reports (the summary counts beyond the rows it lists)."""
+        if self.kind == "summary":
+            return sum(red for _name, red, _yellow in self.unit_counts)
+        return sum(1 for row in self.rows if row.light == "red")
+
+    @property
+    def yellow(self):
+        """How many yellow tasks the digest reports."""
+        if self.kind == "summary":
+            return sum(yellow for _name, _red, yellow in self.unit_counts)
+        return sum(1 for row in self.rows if row.light == "yellow")
+
+    @property
+    def list_path(self):
+        """The filtered task list, as a path on the site (for in-app links)."""
+        return site_path("tasks.index", **self.list_args)
+
+    @property
+    def list_url(self):
+        """The filtered task list, as a full address (for mail and robots)."""
+        return absolute_url("tasks.index", **self.list_args)
+
+    @property
+    def webhook(self):
+        """The unit's group robot as (kind, url), or None."""
+        unit = self.unit
+        if self.kind == "unit" and unit is not None and unit.is_active and unit.webhook_url and unit.webhook_kind:
+            return unit.webhook_kind, unit.webhook_url
+        return None
+
+
+def url_adapter():
+    """A URL builder for the site as users reach it (TRACKER_BASE_URL), usable without a request."""
+    base = urlsplit(current_app.config["TRACKER_BASE_URL"])
+    return current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/",
+                                    url_scheme=base.scheme or "http")
+
+
+def absolute_url(endpoint, **values):
+    """The full address of a page, for links in mail and robot messages."""
+    return url_adapter().build(endpoint, values, force_external=True)
+
+
+def site_path(endpoint, **values):
+    """The path of a page on the site, for in-app links."""
+    return url_adapter().build(endpoint, values)
+
+
+def flagged_tasks(today):
+    """Every dispatched task whose light today is red or yellow, with units and people loaded."""
+    query = (
+        db.select(T)
+        .where(T.status != "draft", or_(lights.light_clause("red", today), lights.light_clause("yellow", today)))
+        .options(selectinload(T.lead_unit), selectinload(T.co_units), selectinload(T.responsible_leader))
+        .order_by(T.id)
+    )
+    return db.session.scalars(query).all()
+
+
+def flagged_rows(today):
+    """The red and yellow tasks as rows, with their state by the Python rule."""
+    tasks = flagged_tasks(today)
+    states = lights.states_for(tasks, today)
+    adapter = url_adapter()
+    return [AlertRow(task, states[task.id], adapter.build("tasks.detail", {"task_id": task.id}, force_external=True))
+            for task in tasks if states[task.id].light in LIGHT_ORDER]
+
+
+def _sorted(rows):
+    """Rows in reading order."""
+    return sorted(rows, key=AlertRow.sort_key)
+
+
+def _list_args(rows, **extra):
+    """Task-list filters showing the reader's red tasks, or yellow ones when there is no red one."""
+    return {"light": "red" if any(row.light == "red" for row in rows) else "yellow", **extra}
+
+
+def unit_digests(rows):
+    """One digest per unit that leads or co-organizes a red or yellow task, by unit id."""
+    lead, co, units = {}, {}, {}
+    for row in rows:
+        lead.setdefault(row.task.lead_unit_id, []).append(row)
+        units[row.task.lead_unit_id] = row.task.lead_unit
+        for unit in row.task.co_units:
+            if unit.id != row.task.lead_unit_id:
+                co.setdefault(unit.id, []).append(row)
+                units[unit.id] = unit
+    digests = []
+    for unit_id in sorted(units):
+        unit = units[unit_id]
+        unit_rows = lead.get(unit_id, []) + co.get(unit_id, [])
+        digests.append(Digest(
+            kind="unit", name=unit.name, recipients=notifications.unit_members([unit_id]), unit=unit,
+            lead_rows=_sorted(lead.get(unit_id, [])), co_rows=_sorted(co.get(unit_id, [])),
+            list_args=_list_args(unit_rows),
+        ))
+    return digests
+
+
+def summary_digest(rows):
+    """The county-wide summary for the supervision office: counts by lead unit and every red task."""
+    counts = {}
+    for row in rows:
+        name = row.task.lead_unit.name
+        red, yellow = counts.get(name, (0, 0))
+        counts[name] = (red + (row.light == "red"), yellow + (row.light == "yellow"))
+    unit_counts = sorted(((name, red, yellow) for name, (red, yellow) in counts.items()),
+                         key=lambda item: (-item[1], -item[2], item[0]))
+    # Yellow tasks are only counted here: listed one by one they would bury the red ones.
+    return Digest(kind="summary", name="", recipients=notifications.office_supervisors(),
+                  lead_rows=_sorted(row for row in rows if row.light == "red"), unit_counts=unit_counts,
+                  list_args=_list_args(rows))
+
+
+def leader_digests(rows):
+    """One digest of red and yellow 挂牌 tasks per responsible leader."""
+    by_leader, leaders = {}, {}
+    for row in rows:
+        leader = row.task.responsible_leader
+        if row.task.supervision_level == "listed" and leader is not None and leader.is_active:
+            by_leader.setdefault(leader.id, []).append(row)
+            leaders[leader.id] = leader
+    return [
+        Digest(kind="leader", name=leaders[leader_id].display_name, recipients=[leaders[leader_id]],
+               lead_rows=_sorted(by_leader[leader_id]), list_args=_list_args(by_leader[leader_id], level="listed"))
+        for leader_id in sorted(by_leader)
+    ]
+
+
+def build_digests(today: date):
+    """Every digest of the weekly alert for `today`; empty when no task is red or yellow."""
+    rows = flagged_rows(today)
+    if not rows:
+        return []
+    return unit_digests(rows) + [summary_digest(rows)] + leader_digests(rows)
