@@ -254,6 +254,19 @@ def test_new_task_form_refuses_a_past_deadline(app, client, auth, flow):
         assert db.session.scalar(db.select(db.func.count()).select_from(RectificationTask)) == 0
 
 
+def test_new_task_form_refuses_a_2000_character_title(app, client, auth, flow):
+    """Is a 2,000-character title refused with the limit named, creating nothing?"""
+    login(client, auth, "supervisor")
+    client.post("/lang/en")
+    response = client.post("/tasks/new", data={
+        "title": "标" * 2000, "source": "manual", "lead_unit": flow["units"]["water"],
+        "deadline_on": "2026-12-01", "supervision_level": "normal"})
+    assert response.status_code in (200, 400)
+    assert "300" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(RectificationTask)) == 0
+
+
 @pytest.mark.parametrize("key", ["lead_head", "leader", "admin"])
 def test_only_the_office_opens_the_new_task_form(client, auth, flow, key):
     """Is the new-task form refused to everyone but the supervision office?"""
