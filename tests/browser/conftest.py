@@ -17,17 +17,19 @@ ARTIFACTS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "test-
 DEMO_PASSWORD = "demo12345"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app with the demo county loaded, served by werkzeug in a thread; yields its base URL."""
+def serve_demo(tmp_path_factory, name="live"):
+    """Serve the app with the demo county on its own SQLite file in a thread; yields the base URL.
+
+    Tests that add tasks the shared demo's tests count start their own with this.
+    """
     from flask_migrate import upgrade
 
     from tracker.services import demo
 
-    db_file = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    db_file = tmp_path_factory.mktemp(name) / "live.sqlite3"
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp(name + "-uploads")),
         "WTF_CSRF_ENABLED": True,
     })
     with app.app_context():
@@ -37,8 +39,16 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with the demo county loaded, served on loopback for the whole session."""
+    yield from serve_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,9 @@
 """The office's day one in a real browser: import the city's ranking sheet, see the weak points, dispatch tasks."""
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import DEMO_PASSWORD, screenshot
-from tracker import create_app
-from tracker.extensions import db
+from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo
 
 pytestmark = pytest.mark.browser
 
@@ -18,25 +14,7 @@ SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tracker"
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
     """The demo county on its own database and server: this test adds tasks the shared demo's tests count."""
-    from flask_migrate import upgrade
-
-    from tracker.services import demo
-
-    db_file = tmp_path_factory.mktemp("indicators") / "live.sqlite3"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "UPLOAD_DIR": str(tmp_path_factory.mktemp("indicator-uploads")),
-        "WTF_CSRF_ENABLED": True,
-    })
-    with app.app_context():
-        upgrade()
-        demo.load_demo()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield from serve_demo(tmp_path_factory, "indicators")
 
 
 def logged_in(browser, base, username, width=1366, height=900):
