@@ -1,23 +1,29 @@
-"""The home page and the language switch."""
-from flask import current_app, redirect, render_template, request, session, url_for
+"""The home page (the dashboard) and the language switch."""
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..services import lights, task_queries
+from ..services import dashboard, task_queries
 from . import bp
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Home: the user's tasks at a glance, by status, with the most urgent first."""
-    counts = task_queries.status_counts(current_user)
-    urgent = [t for t in task_queries.task_page(current_user, task_queries.TaskFilters(), 1, 10).items if t.is_open]
-    return render_template(
-        "main/index.html", counts=counts, urgent=urgent, states=lights.states_for(urgent),
-        views=task_queries.mine_views(current_user), view_counts=task_queries.mine_counts(current_user),
-    )
+    """Home: a unit's own tasks and what waits for the user; for the office and leaders, the overview."""
+    filters, ignored = task_queries.TaskFilters.from_args(request.args)
+    if current_user.is_unit_user:
+        template, dash = "main/unit.html", dashboard.unit_dashboard(current_user)
+    else:
+        period = dashboard.find_period(filters.period_id)
+        if filters.period_id and period is None:
+            ignored.append("period")
+        template, dash = "main/index.html", dashboard.office_dashboard(current_user, period)
+    if ignored:
+        flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
+    return render_template(template, dash=dash)
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -205,7 +205,12 @@ def rank_units(items, urges, explain_count):
     for unit_id, count in urges.items():
         if unit_id in rows:
             rows[unit_id].urges = count
-    ranked = sorted(rows.values(), key=lambda row: (row.sort_key(), row.unit_name))
+    return rank_rows(rows.values(), explain_count)
+
+
+def rank_rows(rows, explain_count):
+    """UnitRows (however counted: here from snapshots, on the dashboard from SQL) ranked and flagged."""
+    ranked = sorted(rows, key=lambda row: (row.sort_key(), row.unit_name))
     for index, row in enumerate(ranked):
         same_as_before = index and row.sort_key() == ranked[index - 1].sort_key()
         row.rank = ranked[index - 1].rank if same_as_before else index + 1

@@ -1,0 +1,259 @@
+"""The home page's dashboards: figures equal to the bulletin's and to the task lists they link to, per role."""
+import re
+from contextlib import contextmanager
+from datetime import date, timedelta
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
+
+from tests.bulletin_helpers import NOW, bulletin_dir, county  # noqa: F401  (fixtures)
+from tests.conftest import DEMO_PASSWORD, make_task, make_unit, make_user
+from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
+from tests.workflow_helpers import TODAY, new_task, user
+from tracker import clock
+from tracker.extensions import db
+from tracker.models import AssessmentPeriod, RectificationTask, Urge, User
+from tracker.services import bulletin_data, dashboard, dashboard_queries, lights, task_queries
+from tracker.services.bulletin_history import TaskAsOf, local_midnight
+
+COUNT_LINK = re.compile(r'<a [^>]*href="(/tasks/\?[^"]*)"[^>]*data-count="(\d+)"|'
+                        r'<a [^>]*data-count="(\d+)"[^>]*href="(/tasks/\?[^"]*)"')
+
+
+def login(client, username):
+    """Log in through the form with the test password."""
+    client.post("/auth/login", data={"username": username, "password": DEMO_PASSWORD})
+
+
+def count_links(html):
+    """(query string, number shown) of every figure on the page that claims to count the list it links to."""
+    found = []
+    for match in COUNT_LINK.finditer(html):
+        href, count = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        found.append((unescape(urlsplit(href).query), int(count)))
+    return found
+
+
+def list_count(user_id, query):
+    """How many tasks the task list shows this user for a query string."""
+    filters, ignored = task_queries.TaskFilters.from_args(MultiDict(parse_qsl(query)))
+    assert ignored == [], query
+    listed = task_queries.filtered_tasks(db.session.get(User, user_id), filters)
+    return db.session.scalar(db.select(db.func.count()).select_from(listed.order_by(None).subquery()))
+
+
+@contextmanager
+def statements(app):
+    """Count the SQL statements the app runs inside the block: yields a list that fills with them."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        """Keep one statement about to run."""
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def spread(app, flow):
+    """Tasks of 县水利局 (and one of 县商务局) in every state, with a period, an urge and leaders; ids only."""
+    with app.app_context():
+        period = AssessmentPeriod(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30))
+        db.session.add(period)
+        db.session.flush()
+        now = clock.now()
+        tasks = {
+            "overdue": new_task(flow, "in_progress", title="防汛物资储备不足", deadline_on=TODAY - timedelta(days=12),
+                                period_id=period.id),
+            "late_review": new_task(flow, "pending_review", title="逾期后申请销号", deadline_on=TODAY - timedelta(days=3)),
+            "soon": new_task(flow, "in_progress", title="即将到期", deadline_on=TODAY + timedelta(days=3),
+                             last_reported_at=now, period_id=period.id),
+            "green": new_task(flow, "assigned", title="刚交办", last_reported_at=now),
+            "on_time": new_task(flow, "closed", title="按期销号", deadline_on=TODAY - timedelta(days=30),
+                                closeout_requested_at=now - timedelta(days=40), period_id=period.id),
+            "late": new_task(flow, "closed", title="逾期销号", deadline_on=TODAY - timedelta(days=30),
+                             closeout_requested_at=now - timedelta(days=20)),
+            "draft": new_task(flow, "draft", title="草稿任务"),
+            "cancelled": new_task(flow, "cancelled", title="已撤销任务"),
+        }
+        other = new_task(flow, "in_progress", title="商务局任务", deadline_on=TODAY - timedelta(days=1))
+        other.lead_unit_id, other.co_units, other.responsible_leader_id = flow["units"]["other"], [], None
+        db.session.add(Urge(task_id=tasks["overdue"].id, unit_id=flow["units"]["water"],
+                            urged_by_id=flow["users"]["supervisor"], message="请加快", created_at=now))
+        db.session.commit()
+        return {"period": period.id, "tasks": {k: t.id for k, t in tasks.items()}, "other": other.id}
+
+
+def test_every_counted_figure_lists_exactly_its_tasks(app, client, spread, flow):
+    """Does each figure that links to the task list equal the number of tasks that list shows?"""
+    login(client, "supervisor")
+    for path in ("/", f"/?period={spread['period']}"):
+        links = count_links(client.get(path).get_data(as_text=True))
+        assert len(links) >= 12, path
+        with app.app_context():
+            for query, shown in links:
+                assert list_count(flow["users"]["supervisor"], query) == shown, (path, query)
+
+
+def test_the_figures_of_the_whole_county(app, spread, flow):
+    """Are lights, statuses, rates and the overdue list counted as a supervisor would by hand?"""
+    with app.app_context():
+        dash = dashboard.office_dashboard(user(flow, "supervisor"))
+    assert dash.lights == {"red": 3, "yellow": 1, "green": 2}  # draft counts: it has a light in the list too
+    assert dash.statuses == {"draft": 1, "assigned": 1, "in_progress": 3, "pending_review": 1, "closed": 2,
+                             "cancelled": 1}
+    totals = dash.totals
+    assert (totals.tasks, totals.closed, totals.overdue, totals.on_time, totals.due, totals.urges) == (7, 2, 3, 1, 5, 1)
+    assert round(totals.close_rate, 4) == round(2 / 7, 4) and totals.on_time_rate == 0.2
+    assert [(row.title, row.days_late) for row in dash.overdue] == [("防汛物资储备不足", 12), ("逾期后申请销号", 3), ("商务局任务", 1)]
+    water = next(row for row in dash.units if row.unit_name == "县水利局")
+    assert (water.tasks, water.overdue, water.urges, water.rank) == (6, 2, 1, 2)
+    assert [leader.username for leader, _ in dash.leaders] == ["leader"]
+
+
+def test_a_period_narrows_every_figure(app, client, spread, flow):
+    """With ?period=, do the figures and the links cover only that assessment period's tasks?"""
+    with app.app_context():
+        period = db.session.get(AssessmentPeriod, spread["period"])
+        dash = dashboard.office_dashboard(user(flow, "supervisor"), period)
+    assert dash.totals.tasks == 3 and dash.lights["red"] == 1
+    login(client, "supervisor")
+    html = client.get(f"/?period={spread['period']}").get_data(as_text=True)
+    assert all(f"period={spread['period']}" in query for query, _ in count_links(html))
+
+
+@pytest.mark.parametrize("query", ["period=abc", "period=99999", "light=purple&period=", "period=1.5"])
+def test_invalid_filters_in_the_url_are_ignored_with_a_message(client, spread, query):
+    """Does a malformed or unknown filter give the whole dashboard and a message, never an error?"""
+    login(client, "supervisor")
+    client.post("/lang/en")
+    response = client.get("/?" + query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "were not understood and were ignored" in html
+    assert 'id="unit-ranking"' in html
+
+
+def test_dashboard_figures_are_the_bulletins_own(app, county):
+    """For the month under way, are the dashboard's unit ranking and rates exactly the bulletin's?"""
+    with app.app_context():
+        # The bulletin counts this year's tasks and this month's urges; leave the county with only those.
+        db.session.execute(db.delete(RectificationTask).where(RectificationTask.code.like("ZG2025-%")))
+        db.session.execute(db.delete(Urge).where(Urge.created_at < local_midnight(date(2026, 12, 1))))
+        db.session.commit()
+        bulletin = bulletin_data.gather("2026-12")
+        dash = dashboard.office_dashboard(db.session.scalar(db.select(User).filter_by(username="supervisor")))
+    fields = ("unit_name", "rank", "tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue",
+              "on_time", "due", "urges", "needs_explanation")
+    assert [tuple(getattr(row, f) for f in fields) for row in dash.units] == \
+        [tuple(getattr(row, f) for f in fields) for row in bulletin.units]
+    assert (dash.totals.close_rate, dash.totals.on_time_rate) == (bulletin.totals.close_rate,
+                                                                  bulletin.totals.on_time_rate)
+    assert [(r.title, r.days_late) for r in dash.overdue] == [(r.title, r.days_late) for r in bulletin.overdue]
+    assert [row.assessment.indicator.name for row in dash.weak] == [row.name for row in bulletin.weak.rows]
+
+
+def test_sql_rules_agree_with_the_python_ones(app, county):
+    """Do the on-time and due conditions in SQL pick the tasks lights.is_on_time and TaskAsOf.is_due pick?"""
+    today = NOW.date()
+    with app.app_context():
+        tasks = db.session.scalars(db.select(RectificationTask)).all()
+        on_time = set(db.session.scalars(db.select(RectificationTask.id).where(dashboard_queries.on_time_clause())))
+        due = set(db.session.scalars(db.select(RectificationTask.id).where(dashboard_queries.due_clause(today))))
+        assert on_time == {t.id for t in tasks if lights.is_on_time(t)} != set()
+        as_of = {t.id: TaskAsOf(t, t.status, t.deadline_on, today, False, 0, False) for t in tasks}
+        assert due == {t.id for t in tasks if as_of[t.id].is_due} != set()
+
+
+def _grow(flow, copies):
+    """Add `copies` more units, each with a leader, a head and tasks in several states, reports and urges."""
+    now = clock.now()
+    for n in range(copies):
+        unit = make_unit(f"测试单位{n}")
+        leader = make_user(f"leader{n}", "leader", title=f"分管副县长{n}")
+        for status, days in (("in_progress", -5), ("closed", -20), ("assigned", 30), ("pending_review", 2)):
+            task = make_task(f"任务{n}-{status}", unit, status=status, deadline_on=TODAY + timedelta(days=days),
+                             responsible_leader_id=leader.id, dispatched_at=now, created_at=now,
+                             closeout_requested_at=now if status in ("closed", "pending_review") else None)
+            db.session.add(Urge(task_id=task.id, unit_id=unit.id, urged_by_id=flow["users"]["supervisor"],
+                                message="催办", created_at=now))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("username", ["supervisor", "waterhead"])
+def test_statement_count_does_not_grow_with_the_data(app, client, spread, flow, username):
+    """Does the dashboard run as many SQL statements for 10 units and 50 tasks as for 2 units and 9 tasks?"""
+    login(client, username)
+    client.get("/")
+    with statements(app) as few:
+        assert client.get("/").status_code == 200
+    with app.app_context():
+        _grow(flow, 10)
+    with statements(app) as many:
+        assert client.get("/").status_code == 200
+    assert len(many) == len(few), "\n".join(many)
+
+
+def test_unit_head_sees_their_unit_and_what_waits_for_them(app, client, spread, flow):
+    """Does the water bureau's head see its tasks by light and the task to accept, and nothing of 县商务局?"""
+    with app.app_context():
+        dash = dashboard.unit_dashboard(user(flow, "lead_head"))
+    assert dash.lights == {"red": 2, "yellow": 1, "green": 1}
+    assert "draft" not in dash.statuses and dash.statuses["in_progress"] == 2
+    assert "刚交办" in {task.title for task in dash.actions}
+    assert dash.figures.unit_name == "县水利局" and dash.figures.tasks == 6
+    login(client, "waterhead")
+    html = client.get("/").get_data(as_text=True)
+    assert "商务局任务" not in html and "防汛物资储备不足" in html
+    assert 'id="unit-ranking"' not in html  # no county-wide ranking for a unit
+
+
+def test_a_leader_sees_only_their_portfolio(app, client, spread, flow):
+    """Does a county leader (not principal) see only the tasks they oversee, and no by-leader breakdown?"""
+    with app.app_context():
+        dash = dashboard.office_dashboard(user(flow, "leader"))
+        principal = dashboard.office_dashboard(user(flow, "principal"))
+    assert dash.lights["red"] == 2 and dash.leaders == []
+    assert principal.lights["red"] == 3 and principal.leaders != []
+    login(client, "leader")
+    html = client.get("/").get_data(as_text=True)
+    assert "商务局任务" not in html and 'id="leaders"' not in html
+
+
+def test_a_county_without_tasks_shows_an_empty_dashboard(client, flow):
+    """Does the dashboard open (rates shown as —) before any task exists?"""
+    login(client, "supervisor")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'id="kpi-close-rate"' in response.get_data(as_text=True)
+    assert 'data-count="0"' in response.get_data(as_text=True)
+
+
+def test_the_unit_chart_draws_the_lowest_units_when_there_are_many(app, client, spread, monkeypatch):
+    """With more units than a chart holds, does it draw those with the lowest close-out rate and say so?"""
+    monkeypatch.setattr(dashboard, "CHART_ROWS", 1)
+    login(client, "supervisor")
+    client.post("/lang/en")
+    html = client.get("/").get_data(as_text=True)
+    chart = html.split('id="unit-chart"')[1].split("</svg>")[0]
+    assert "县商务局" in chart and "县水利局" not in chart  # 0% closed against 33%
+    assert "The 1 unit with the lowest close-out rate, of 2" in html
+
+
+def test_only_the_county_wide_ranking_flags_units_for_an_explanation(app, spread, flow):
+    """Are units flagged for a 情况说明 on the office's whole-county ranking only, not a leader's or a period's?"""
+    with app.app_context():
+        office = dashboard.office_dashboard(user(flow, "supervisor"))
+        leader = dashboard.office_dashboard(user(flow, "leader"))
+        period = dashboard.office_dashboard(user(flow, "supervisor"), db.session.get(AssessmentPeriod, spread["period"]))
+    assert [row.unit_name for row in office.units if row.needs_explanation] == ["县商务局", "县水利局"]
+    assert not any(row.needs_explanation for row in leader.units + period.units)

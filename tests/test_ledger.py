@@ -1,0 +1,227 @@
+"""The ledger (整改台账): the task list's own rows as .xlsx and as a print view, for whoever may see them."""
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+from flask_babel import force_locale
+from openpyxl import load_workbook
+from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import DEMO_PASSWORD
+from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
+from tests.workflow_helpers import TODAY, new_task, user
+from tracker import clock
+from tracker.extensions import db
+from tracker.models import ProgressReport, Unit
+from tracker.services import ledger, task_queries
+from tracker.tasks import export_routes
+
+
+def login(client, username, english=True):
+    """Log in through the form; English UI unless asked otherwise."""
+    client.post("/auth/login", data={"username": username, "password": DEMO_PASSWORD})
+    if english:
+        client.post("/lang/en")
+
+
+def workbook(response):
+    """The downloaded .xlsx opened with openpyxl, after checking it is one."""
+    assert response.status_code == 200
+    assert response.mimetype == ledger.XLSX_MIMETYPE
+    assert "attachment" in response.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.data))
+
+
+def data_rows(sheet):
+    """The task rows of the ledger sheet (the header left out), as value tuples."""
+    return list(sheet.iter_rows(min_row=2, values_only=True))
+
+
+def column(name):
+    """The 0-based index of a ledger field in a row."""
+    return [field for field, _label, _width in ledger.COLUMNS].index(name)
+
+
+@pytest.fixture
+def tasks(app, flow):
+    """Tasks of 县水利局 in several states, one of 县商务局, and a draft; reports on one of them; ids only."""
+    with app.app_context():
+        now = clock.now()
+        made = {
+            "overdue": new_task(flow, "in_progress", title="防汛物资储备不足", deadline_on=TODAY - timedelta(days=9),
+                                code="ZG2026-0001", percent_done=40),
+            "soon": new_task(flow, "in_progress", title="排涝泵站改造", deadline_on=TODAY + timedelta(days=2),
+                             code="ZG2026-0002", last_reported_at=now),
+            "closed": new_task(flow, "closed", title="水毁工程修复", deadline_on=TODAY - timedelta(days=5),
+                               code="ZG2026-0003", closed_at=now, percent_done=100),
+            "draft": new_task(flow, "draft", title="水利草稿", code="ZG2026-0004"),
+        }
+        other = new_task(flow, "in_progress", title="外贸企业培育", code="ZG2026-0005")
+        other.lead_unit_id, other.co_units = flow["units"]["other"], []
+        for days, body in ((10, "已完成选址"), (2, "已完成招标，进入施工")):
+            db.session.add(ProgressReport(task_id=made["soon"].id, unit_id=flow["units"]["water"],
+                                          author_id=flow["users"]["lead_staff"], body=body, percent_done=50,
+                                          created_at=now - timedelta(days=days)))
+        db.session.commit()
+        return {key: task.id for key, task in made.items()} | {"other": other.id}
+
+
+def listed_codes(flow, key, **args):
+    """The codes the task list shows the actor for these filters, in its order."""
+    filters, _ = task_queries.TaskFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
+    return [t.code for t in db.session.scalars(task_queries.filtered_tasks(user(flow, key), filters))]
+
+
+@pytest.mark.parametrize("args", [{}, {"light": "red"}, {"status": "in_progress", "sort": "-deadline"},
+                                  {"q": "泵站"}, {"overdue": "1"}])
+def test_export_has_the_lists_rows_in_its_order(app, client, flow, tasks, args):
+    """Does the .xlsx hold exactly the tasks the list shows for the same filters, in the same order?"""
+    login(client, "supervisor")
+    sheet = workbook(client.get("/tasks/export.xlsx", query_string=args)).worksheets[0]
+    with app.app_context():
+        expected = listed_codes(flow, "supervisor", **args)
+    assert [row[column("code")] for row in data_rows(sheet)] == expected
+    assert [row[column("number")] for row in data_rows(sheet)] == list(range(1, len(expected) + 1))
+
+
+def test_a_unit_user_exports_only_their_units_tasks(app, client, flow, tasks):
+    """Does a unit's staff get its unit's tasks only: no other unit's task and no draft?"""
+    login(client, "waterstaff")
+    sheet = workbook(client.get("/tasks/export.xlsx")).worksheets[0]
+    codes = {row[column("code")] for row in data_rows(sheet)}
+    assert codes == {"ZG2026-0001", "ZG2026-0002", "ZG2026-0003"}
+    sheet = workbook(client.get("/tasks/export.xlsx", query_string={"lead_unit": flow["units"]["other"]})).worksheets[0]
+    assert data_rows(sheet) == []
+
+
+def test_the_sheet_is_formatted_for_handing_upward(app, client, flow, tasks):
+    """Are the headers bold on a coloured fill, the first row frozen, widths set, dates real dates, days late right?"""
+    login(client, "supervisor")
+    book = workbook(client.get("/tasks/export.xlsx", query_string={"sort": "code"}))
+    sheet = book.worksheets[0]
+    with app.app_context(), force_locale("en"):
+        assert [cell.value for cell in sheet[1]] == [str(label) for _name, label, _width in ledger.COLUMNS]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb.endswith(ledger.BRAND_RED)
+    assert sheet.column_dimensions["C"].width == 34
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    first = sheet[2]
+    deadline = first[column("deadline_on")]
+    assert deadline.is_date and deadline.value.date() == TODAY - timedelta(days=9)
+    assert first[column("days_late")].value == 9 and first[column("light")].value == "Red"
+    assert first[column("title")].alignment.wrap_text
+    soon = sheet[3]
+    assert soon[column("last_report")].value == "已完成招标，进入施工"
+    assert soon[column("last_report_on")].value.date() == TODAY - timedelta(days=2)
+    assert sheet[4][column("closed_on")].value.date() == TODAY and sheet[4][column("days_late")].value is None
+
+
+def test_an_export_of_no_rows_is_a_valid_file_with_headers(client, flow, tasks):
+    """Does a filter matching nothing give a real workbook with the header row and no task?"""
+    login(client, "supervisor")
+    sheet = workbook(client.get("/tasks/export.xlsx", query_string={"q": "没有这样的任务"})).worksheets[0]
+    assert sheet.max_row == 1 and sheet["A1"].value == "No."
+
+
+def test_the_chinese_ledger_has_chinese_headers_and_name(client, flow, tasks):
+    """In the default language, is the file named 整改台账-<date>.xlsx with Chinese column headers?"""
+    login(client, "supervisor", english=False)
+    response = client.get("/tasks/export.xlsx")
+    assert f"{TODAY:%Y%m%d}.xlsx" in response.headers["Content-Disposition"]
+    headers = [cell.value for cell in workbook(response).worksheets[0][1]]
+    assert headers[column("lead_unit")] == "牵头单位" and headers[column("deadline_on")] == "完成时限"
+
+
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-3", "@SUM(A1)",
+                                   "\t=1+1", "\r=1+1"])
+def test_formula_like_text_is_written_as_text(app, client, flow, title):
+    """Is a title that starts like a formula stored as quoted text, never as a formula?"""
+    with app.app_context():
+        new_task(flow, "in_progress", title=title + "\x07", code="ZG2026-0099")
+    login(client, "supervisor")
+    response = client.get("/tasks/export.xlsx")
+    cell = workbook(response).worksheets[0]["C2"]
+    # (XML reads a carriage return back as a line feed; the leading whitespace is the user's, kept.)
+    assert (cell.value.lstrip(), cell.data_type, cell.quotePrefix) == (title.lstrip(), "s", True)
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_ignored_filters_are_named_in_the_file_and_the_print_view(client, flow, tasks):
+    """Does an invalid filter value still give the ledger, saying which filters were ignored?"""
+    login(client, "supervisor")
+    book = workbook(client.get("/tasks/export.xlsx?light=purple&lead_unit=abc&status=closed"))
+    assert len(data_rows(book.worksheets[0])) == 1
+    about = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
+    assert "light, lead_unit" in about["Ignored"] and about["Status"] == "Closed out"
+    page = client.get("/tasks/print?light=purple&status=closed")
+    assert page.status_code == 200 and "ignored: light" in page.get_data(as_text=True)
+
+
+def test_print_view_is_the_same_list_on_a4_landscape_without_navigation(app, client, flow, tasks):
+    """Does the print view show the list's tasks in its order, for A4 landscape, with no navigation bar?"""
+    login(client, "supervisor")
+    html = client.get("/tasks/print?light=red").get_data(as_text=True)
+    assert "size: A4 landscape" in html and "<nav" not in html
+    with app.app_context():
+        expected = listed_codes(flow, "supervisor", light="red")
+    assert re.findall(r'<td class="code">([^<]*)</td>', html) == expected != []
+
+
+def test_print_view_of_a_unit_user_and_its_cut(client, flow, tasks, monkeypatch):
+    """Does a unit user's print view hold only their tasks, and does a long list say it was cut?"""
+    login(client, "waterhead")
+    html = client.get("/tasks/print").get_data(as_text=True)
+    assert "外贸企业培育" not in html and "水利草稿" not in html and "防汛物资储备不足" in html
+    monkeypatch.setattr(export_routes, "PRINT_MAX_ROWS", 2)
+    html = client.get("/tasks/print").get_data(as_text=True)
+    assert html.count("data-task=") == 2 and 'id="cut"' in html
+
+
+def test_export_statement_count_does_not_grow_with_rows(app, client, flow, tasks):
+    """Does exporting 25 tasks run as many SQL statements as exporting 5?"""
+    login(client, "supervisor")
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def record(*args):
+        """Keep one statement about to run (the third argument of before_cursor_execute)."""
+        seen.append(args[2])
+
+    def count_export():
+        """How many statements one export of the whole list runs."""
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert client.get("/tasks/export.xlsx").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    few = count_export()
+    with app.app_context():
+        for n in range(20):
+            task = new_task(flow, "in_progress", title=f"批量任务{n}", code=f"ZG2026-1{n:03d}")
+            task.co_units = [db.session.get(Unit, flow["units"]["other"])]
+        db.session.commit()
+    assert count_export() == few
+
+
+def test_export_needs_a_login(client):
+    """Is the ledger refused to someone not logged in?"""
+    assert client.get("/tasks/export.xlsx").status_code == 302
+    assert client.get("/tasks/print").status_code == 302
+
+
+def test_an_export_too_large_is_refused_with_a_message(client, flow, tasks, monkeypatch):
+    """When more tasks match than one export holds, is the user sent back to the list, told to narrow it?"""
+    monkeypatch.setattr(ledger, "EXPORT_MAX_ROWS", 2)
+    login(client, "supervisor")
+    response = client.get("/tasks/export.xlsx?status=in_progress")
+    assert response.status_code == 302 and response.location.endswith("/tasks/?status=in_progress")
+    assert "3 tasks match" in client.get(response.location).get_data(as_text=True)
+    assert client.get("/tasks/export.xlsx?status=closed").status_code == 200

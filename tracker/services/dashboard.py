@@ -1,0 +1,158 @@
+"""The home page's dashboards: the office's and county leaders' overview, and a unit's own tasks.
+
+The figures are the monthly bulletin's, taken live (services/dashboard_queries.py):
+the same unit ranking (bulletin_data.rank_rows), the same close-out and on-time
+rates, the same 逾期任务点名 rows, the same weak-indicator rules
+(weakness.weak_assessments). Every figure is counted with the conditions the
+task list filters by, so the page links each number to the list behind it; the
+number of SQL statements does not grow with the number of tasks.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import clock, permissions
+from ..extensions import db
+from ..models import AssessmentPeriod, Unit
+from . import charts, dashboard_queries, task_queries, weakness
+from .bulletin_data import Figures, rank_rows
+from .lights import states_for
+
+OVERDUE_ROWS = 10  # the overdue list names the worst ones; its link lists them all
+ACTION_ROWS = 10
+CHART_ROWS = 40  # bars per chart; with more units the chart shows those lowest, the table all of them
+# The page's own font stack (static/css/app.css): the charts' labels are Chinese.
+WEB_FONTS = ('"Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", '
+             '"PingFang SC", sans-serif')
+
+
+@dataclass
+class WeakRow:
+    """One weak indicator of the period, with the progress of the tasks made from it."""
+
+    assessment: weakness.IndicatorAssessment
+    figures: Figures
+    percent_done: float  # average over its counted tasks; 0 without tasks
+
+
+@dataclass
+class OfficeDashboard:
+    """What the supervision office and county leaders see on the home page."""
+
+    period: AssessmentPeriod | None  # the assessment period chosen, or None for every task
+    periods: list
+    statuses: dict  # status -> count
+    lights: dict  # light -> count
+    totals: Figures
+    units: list  # bulletin UnitRows, ranked
+    leaders: list  # (User, Figures) per 分管领导; empty unless the user sees every task
+    overdue: list  # bulletin OverdueRows, most days late first
+    weak_period: AssessmentPeriod | None
+    weak: list = field(default_factory=list)  # WeakRows, most points lost first
+    views: dict = field(default_factory=dict)  # "needs my action" views of a supervisor
+    view_counts: dict = field(default_factory=dict)
+    unit_chart: str = ""
+    leader_chart: str = ""
+    chart_units: int = 0  # units in the unit chart, fewer than len(units) when only the lowest are drawn
+    as_of: date | None = None  # the day the lights and overdue days are judged on
+
+    @property
+    def scope_args(self):
+        """The task-list arguments that narrow a list to this dashboard's scope."""
+        return {"period": self.period.id} if self.period else {}
+
+
+@dataclass
+class UnitDashboard:
+    """What a unit head or unit staff sees on the home page: their unit's tasks and what waits for them."""
+
+    unit: Unit | None
+    lights: dict
+    statuses: dict
+    views: dict
+    view_counts: dict
+    actions: list  # tasks waiting for this user, nearest deadline first
+    states: dict  # task id -> TaskState of the tasks listed
+    overdue: list  # bulletin OverdueRows of the unit's tasks
+    figures: object = None  # the unit's own UnitRow (as lead unit), or None without counted tasks
+    as_of: date | None = None
+
+
+def find_period(period_id):
+    """The assessment period with this id, or None (also for None)."""
+    return db.session.get(AssessmentPeriod, period_id) if period_id else None
+
+
+def totals_of(rows):
+    """Figures over the whole scope: the sum of the unit rows (each counted task has one lead unit)."""
+    totals = Figures()
+    for row in rows:
+        for name in (*dashboard_queries.FIGURE_FIELDS, "urges"):
+            setattr(totals, name, getattr(totals, name) + getattr(row, name))
+    return totals
+
+
+def office_dashboard(user, period=None, today=None):
+    """The overview of the tasks `user` may see, of one assessment period or all of them."""
+    today = today or clock.today()
+    scope = dashboard_queries.scope_clause(user, period.id if period else None)
+    # 情况说明 flags only where the ranking is the bulletin's: every task of the county, no period chosen.
+    explain = current_app.config["BULLETIN_EXPLAIN_UNITS"] if permissions.sees_all_tasks(user) and not period else 0
+    units = rank_rows(dashboard_queries.unit_rows(scope, today), explain)
+    totals = totals_of(units)
+    leaders = dashboard_queries.leader_rows(scope, today) if permissions.sees_all_tasks(user) else []
+    weak_period = period or dashboard_queries.latest_assessed_period()
+    dash = OfficeDashboard(
+        period=period, periods=dashboard_queries.periods(), statuses=dashboard_queries.status_counts(scope),
+        lights=dashboard_queries.light_counts(scope, today), totals=totals, units=units, leaders=leaders,
+        overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
+        weak=weak_rows(user, weak_period, today) if weak_period else [],
+        views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today), as_of=today,
+    )
+    lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
+    dash.chart_units = len(lowest)
+    dash.unit_chart = rate_chart([(row.unit_name, row.close_rate) for row in lowest], totals.close_rate)
+    dash.leader_chart = rate_chart([(leader.display_name, figures.close_rate) for leader, figures in leaders],
+                                   totals.close_rate)
+    return dash
+
+
+def weak_rows(user, period, today):
+    """The period's weak indicators, most points lost first, with their visible tasks' progress."""
+    assessments = weakness.weak_assessments(period)
+    scope = dashboard_queries.scope_clause(user)
+    progress = dashboard_queries.weak_progress(scope, today, [item.result.id for item in assessments])
+    rows = [WeakRow(item, *progress.get(item.result.id, (Figures(), 0.0))) for item in assessments]
+    if permissions.sees_all_tasks(user):
+        return rows
+    # A leader's portfolio: the weak indicators they oversee (by title, as the sheet names them) or have tasks of.
+    return [row for row in rows if row.figures.tasks or (user.title and row.assessment.indicator.leader_title == user.title)]
+
+
+def rate_chart(items, average):
+    """Close-out rates as the bulletin's bar chart (best first), in the page's fonts; "" without rows."""
+    if not items:
+        return ""
+    ordered = sorted(items, key=lambda item: (-(item[1] or 0), item[0]))
+    # Drawn narrow and scaled to the card by CSS: readable on a 390 px phone, large enough on a desktop.
+    return charts.bar_chart_svg(ordered, font_family=WEB_FONTS, average=average, average_label=_("Average"),
+                                width=420, row_height=22, font_size=12)
+
+
+def unit_dashboard(user, today=None):
+    """A unit user's home: the unit's tasks by light and status, what waits for them, what is overdue."""
+    today = today or clock.today()
+    scope = dashboard_queries.scope_clause(user)
+    actions = task_queries.task_page(user, task_queries.TaskFilters(mine="all"), 1, ACTION_ROWS).items \
+        if task_queries.mine_views(user) else []
+    own = dashboard_queries.unit_rows(scope, today, lead_unit_id=user.unit_id) if user.unit_id else []
+    return UnitDashboard(
+        unit=user.unit, lights=dashboard_queries.light_counts(scope, today),
+        statuses=dashboard_queries.status_counts(scope, hide_drafts=True),
+        views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today),
+        actions=actions, states=states_for(actions, today),
+        overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), figures=own[0] if own else None,
+        as_of=today,
+    )
