@@ -111,7 +111,9 @@ def test_two_dispatchers_at_once_send_each_message_once(app, smtp_server):
     outputs = [finish(process) for process in processes]
     assert all(process.returncode == 0 for process in processes), outputs
     sent_by = [int(re.search(r"\d+", output).group()) for output in outputs]  # "16 sent…" / "发送成功16条…"
-    assert all(count > 0 for count in sent_by), outputs  # both took part (small batches interleave)
+    # Each message is counted once across both processes. Whether both got a share depends on how fast
+    # the second one starts on a loaded machine, so that is not asserted (it made the test flaky in CI).
+    assert sum(sent_by) == 40, outputs
     recipients = sorted(rcpt for rcpts, _mail in smtp_server.messages for rcpt in rcpts)
     assert recipients == sorted(f"user{n}@yunxi.example" for n in range(40))
     assert {status for status, *_rest in rows(app)} == {"sent"}
