@@ -5,6 +5,7 @@
 #   make test    install what is missing (incl. test deps), run pytest
 #                (extra arguments: make test PYTEST_ARGS="-k login -x")
 #   make setup   only the development set-up (venv, deps, translations)
+#   make bench   the province-scale benchmark on PostgreSQL (benchmarks/RESULTS.md)
 #   make clean   remove the virtual environment
 #   make translations-update   re-extract messages and update the .po files
 #
@@ -35,7 +36,7 @@ FLASK_ENV_VARS := TRACKER_ENV=development FLASK_APP=wsgi
 COMPILE_TRANSLATIONS := if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
 	$(BIN)/pybabel -q compile -d translations -f; fi
 
-.PHONY: run test setup clean translations-update sysdeps-run sysdeps-test
+.PHONY: run test setup clean translations-update sysdeps-run sysdeps-test bench
 
 # --- virtual environment -----------------------------------------------------
 
@@ -88,6 +89,15 @@ run: $(VENV)/.stamp-run sysdeps-run
 test: $(VENV)/.stamp-test sysdeps-test
 	@$(COMPILE_TRANSLATIONS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Province scale on PostgreSQL: seed 300 units / 100,000 tasks / 500,000 reports
+# (once; re-runs reuse them), gunicorn + the scheduler, 8 clients for 30 s, the
+# table (benchmarks/run_bench.py; extra options: make bench BENCH_ARGS="--help").
+# Needs root or sudo to start PostgreSQL; never part of `make test` or CI.
+BENCH_ARGS ?=
+bench: $(VENV)/.stamp-test sysdeps-run
+	@$(COMPILE_TRANSLATIONS)
+	timeout 3000 $(BIN)/python benchmarks/run_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy import event
 
 from config import CONFIGS
 
@@ -84,6 +85,8 @@ def init_extensions(app):
     from . import models  # noqa: F401  (register every table with the metadata)
 
     db.init_app(app)
+    with app.app_context():
+        tune_postgres(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -104,6 +107,26 @@ def init_extensions(app):
 
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.is_active else None
+
+
+def tune_postgres(engine):
+    """Switch JIT and parallel query off on every PostgreSQL connection of `engine` (a no-op on SQLite).
+
+    A web request runs a dozen short queries, and many requests run at once. At 100,000 tasks
+    the planner's estimates passed the JIT thresholds and compiling took 270 ms for a query that
+    runs in 14 ms; parallel workers cost more CPU than they save once every core is busy (20 %
+    fewer requests per second under load). Measurements: benchmarks/RESULTS.md.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _settings(dbapi_connection, _record):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET inside a transaction would be undone by its rollback
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
+        dbapi_connection.autocommit = autocommit
 
 
 def register_blueprints(app):

@@ -9,6 +9,7 @@ from .models import User
 def register(app):
     """Attach the commands to the app."""
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(create_user)
 
     from .jobs_admin import commands as job_commands
@@ -39,6 +40,27 @@ def seed_demo(if_empty):
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Demo county loaded: {summary}")
+
+
+@click.command("seed-scale")
+@click.option("--units", type=click.IntRange(1, 9999), default=300, show_default=True)
+@click.option("--tasks", type=click.IntRange(0), default=100_000, show_default=True)
+@click.option("--reports", type=click.IntRange(0), default=500_000, show_default=True)
+@click.option("--seed", type=int, default=20261123, show_default=True, help="Same seed, same day: same data.")
+@with_appcontext
+def seed_scale(units, tasks, reports, seed):
+    """Fill an empty database with province-scale benchmark data (bulk inserts; skipped when already seeded so)."""
+    from .services import DomainError
+    from .services import seed_scale as scale
+
+    spec = scale.ScaleSpec(units=units, tasks=tasks, reports=reports, seed=seed)
+    if scale.is_seeded(spec):
+        click.echo(f"Already seeded with {units} units, {tasks} tasks, {reports} reports; nothing done.")
+        return
+    try:
+        click.echo(scale.seed(spec))
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command("create-user")

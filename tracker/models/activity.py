@@ -52,7 +52,8 @@ class Notification(db.Model):
     """A message in a user's in-app inbox."""
 
     __tablename__ = "notifications"
-    __table_args__ = (db.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (db.Index("ix_notifications_user_unread", "user_id", "read_at"),
+                      db.Index("ix_notifications_user_created", "user_id", "created_at", "id"))  # the inbox page
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)

@@ -40,7 +40,9 @@ LEVELS = {
 task_co_units = db.Table(
     "task_co_units",
     db.Column("task_id", db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    db.Column("unit_id", db.Integer, db.ForeignKey("units.id"), primary_key=True, index=True),
+    db.Column("unit_id", db.Integer, db.ForeignKey("units.id"), primary_key=True),
+    # A unit's co-organized task ids from the index alone (migration 0004_scale_indexes).
+    db.Index("ix_task_co_units_unit_task", "unit_id", "task_id"),
 )
 
 
@@ -58,12 +60,12 @@ class RectificationTask(db.Model):
     source_detail = db.Column(db.String(300))  # e.g. which inspection, which survey item
     period_id = db.Column(db.Integer, db.ForeignKey("assessment_periods.id"), index=True)
     indicator_result_id = db.Column(db.Integer, db.ForeignKey("indicator_results.id"), index=True)
-    lead_unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False, index=True)
+    lead_unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False)
     responsible_leader_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
     owner_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     deadline_on = db.Column(db.Date, nullable=False, index=True)
     original_deadline_on = db.Column(db.Date, nullable=False)
-    status = db.Column(db.String(20), nullable=False, default="draft", index=True)
+    status = db.Column(db.String(20), nullable=False, default="draft")
     supervision_level = db.Column(db.String(10), nullable=False, default="normal")
     percent_done = db.Column(db.Integer, nullable=False, default=0)
     last_reported_at = db.Column(UTCDateTime)
@@ -82,6 +84,16 @@ class RectificationTask(db.Model):
 
     # Optimistic locking: an UPDATE against a stale version raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
+    # Chosen with EXPLAIN ANALYZE at 100,000 tasks (migration 0004_scale_indexes, benchmarks/RESULTS.md).
+    __table_args__ = (
+        # The list order, status by status; overdue tasks counted from the index alone.
+        db.Index("ix_tasks_status_deadline", "status", "deadline_on", "id", "closeout_requested_on"),
+        db.Index("ix_tasks_lead_unit_status", "lead_unit_id", "status", "deadline_on", "id"),  # a unit's tasks
+        # Search (ILIKE '%…%') through trigrams on PostgreSQL; on SQLite an empty placeholder (WHERE 0).
+        db.Index("ix_tasks_text_trgm", "title", "code", "problem", "measures", postgresql_using="gin",
+                 postgresql_ops=dict.fromkeys(("title", "code", "problem", "measures"), "gin_trgm_ops"),
+                 sqlite_where=db.text("0")),
+    )
 
     lead_unit = db.relationship("Unit", foreign_keys=[lead_unit_id])
     co_units = db.relationship("Unit", secondary=task_co_units, order_by="Unit.id")
@@ -154,6 +166,8 @@ class Milestone(db.Model):
     """时间节点: an intermediate deadline with a deliverable."""
 
     __tablename__ = "milestones"
+    # The tasks with an overdue milestone (yellow), from the index alone (migration 0004_scale_indexes).
+    __table_args__ = (db.Index("ix_milestones_open_due", "done_at", "due_on", "task_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)

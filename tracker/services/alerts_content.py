@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..extensions import db
 from ..models import RectificationTask, Unit
@@ -114,7 +114,8 @@ def flagged_tasks(today):
     query = (
         db.select(T)
         .where(T.status != "draft", or_(lights.light_clause("red", today), lights.light_clause("yellow", today)))
-        .options(selectinload(T.lead_unit), selectinload(T.co_units), selectinload(T.responsible_leader))
+        .options(selectinload(T.lead_unit), selectinload(T.co_units), selectinload(T.responsible_leader),
+                 defer(T.problem), defer(T.measures))  # long texts no digest prints (tens of thousands of rows)
         .order_by(T.id)
     )
     return db.session.scalars(query).all()
@@ -149,12 +150,15 @@ def unit_digests(rows):
             if unit.id != row.task.lead_unit_id:
                 co.setdefault(unit.id, []).append(row)
                 units[unit.id] = unit
+    members = {}
+    for user in notifications.unit_members(list(units)):  # one query for every unit, not one each
+        members.setdefault(user.unit_id, []).append(user)
     digests = []
     for unit_id in sorted(units):
         unit = units[unit_id]
         unit_rows = lead.get(unit_id, []) + co.get(unit_id, [])
         digests.append(Digest(
-            kind="unit", name=unit.name, recipients=notifications.unit_members([unit_id]), unit=unit,
+            kind="unit", name=unit.name, recipients=members.get(unit_id, []), unit=unit,
             lead_rows=_sorted(lead.get(unit_id, [])), co_rows=_sorted(co.get(unit_id, [])),
             list_args=_list_args(unit_rows),
         ))

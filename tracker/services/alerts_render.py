@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
 # WeCom refuses markdown over 4096 bytes; DingTalk allows more. Keep under both.
@@ -73,11 +73,44 @@ def situation(state):
     return _(", ").join(parts)
 
 
-def row_view(row, show_unit=False):
+# locale -> {(light, days late, days left, reasons): situation text}; a few thousand entries at most.
+_SITUATIONS = {}
+
+
+class Words:
+    """The row phrases in the current language, each translated once per rendering, not once per row.
+
+    A province's weekly alert prints some 90,000 rows; gettext per row took most of the job's time.
+    """
+
+    def __init__(self):
+        """Translate the row templates (gettext without variables returns the template itself)."""
+        self.line = _("[%(light)s] %(task)s: %(situation)s; deadline %(deadline)s")
+        self.with_unit = _("%(task)s (lead unit: %(unit)s)")
+        self._situations = _SITUATIONS.setdefault(str(get_locale()), {})
+        self._lights = {}
+
+    def situation(self, state):
+        """situation(state), remembered by what it depends on (reasons by their message id)."""
+        key = (state.light, state.days_late, state.days_left,
+               tuple(getattr(reason, "_args", (reason,)) for reason in state.reasons))
+        if key not in self._situations:
+            self._situations[key] = situation(state)
+        return self._situations[key]
+
+    def light(self, state):
+        """The light's label."""
+        if state.light not in self._lights:
+            self._lights[state.light] = str(state.light_label)
+        return self._lights[state.light]
+
+
+def row_view(row, show_unit=False, words=None):
     """Turn an AlertRow into the strings the templates print."""
+    words = words or Words()
     task = row.task
     view = RowView(code=task.code or "", title=task.title, lead_unit=task.lead_unit.name, light=row.light,
-                   light_label=str(row.state.light_label), situation=situation(row.state),
+                   light_label=words.light(row.state), situation=words.situation(row.state),
                    deadline=task.deadline_on.isoformat(), url=row.url)
     name = f"{view.code} {view.title}".strip()
     # Markdown link text must not close the link early.
@@ -85,9 +118,9 @@ def row_view(row, show_unit=False):
     for attr, task_text, light in (("text_line", name, view.light_label),
                                    ("markdown_line", linked, f"**{view.light_label}**")):
         if show_unit:
-            task_text = _("%(task)s (lead unit: %(unit)s)", task=task_text, unit=view.lead_unit)
-        setattr(view, attr, _("[%(light)s] %(task)s: %(situation)s; deadline %(deadline)s", light=light,
-                              task=task_text, situation=view.situation, deadline=view.deadline))
+            task_text = words.with_unit % {"task": task_text, "unit": view.lead_unit}
+        setattr(view, attr, words.line % {"light": light, "task": task_text, "situation": view.situation,
+                                          "deadline": view.deadline})
     return view
 
 
@@ -123,7 +156,8 @@ def sections_for(digest):
         sections = [(_("Overdue tasks"), digest.lead_rows, True)]
     else:
         sections = [(_("Listed tasks"), digest.lead_rows, True)]
-    return [(title, [row_view(row, show_unit) for row in rows], show_unit) for title, rows, show_unit in sections
+    words = Words()
+    return [(title, [row_view(row, show_unit, words) for row in rows], show_unit) for title, rows, show_unit in sections
             if rows]
 
 

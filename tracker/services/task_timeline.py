@@ -83,13 +83,17 @@ def _records(model, task_id, *options):
 
 def timeline(task):
     """The task's steps, newest first: each audit entry with its record, plus records no entry points at."""
+    # Each record's people loaded with it: the page names them all (a fixed number of queries).
     records = {
         "progress_report": _records(ProgressReport, task.id, selectinload(ProgressReport.attachments),
                                     selectinload(ProgressReport.unit), selectinload(ProgressReport.author)),
-        "urge": _records(Urge, task.id),
-        "extension_request": _records(ExtensionRequest, task.id),
-        "closeout_request": _records(CloseoutRequest, task.id, selectinload(CloseoutRequest.attachments)),
-        "milestone": _records(Milestone, task.id),
+        "urge": _records(Urge, task.id, selectinload(Urge.urged_by)),
+        "extension_request": _records(ExtensionRequest, task.id, selectinload(ExtensionRequest.requested_by),
+                                      selectinload(ExtensionRequest.decided_by)),
+        "closeout_request": _records(CloseoutRequest, task.id, selectinload(CloseoutRequest.attachments),
+                                     selectinload(CloseoutRequest.requested_by),
+                                     selectinload(CloseoutRequest.decided_by)),
+        "milestone": _records(Milestone, task.id, selectinload(Milestone.done_by)),
     }
     entries = db.session.scalars(
         db.select(AuditEntry).where(AuditEntry.task_id == task.id).options(selectinload(AuditEntry.actor))

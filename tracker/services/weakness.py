@@ -87,9 +87,11 @@ class IndicatorAssessment:
 
 def evaluate_period(period):
     """Every result of the period judged by its rules, most points lost first."""
+    indicator = selectinload(IndicatorResult.indicator)
     results = db.session.scalars(
         db.select(IndicatorResult).where(IndicatorResult.period_id == period.id)
-        .options(selectinload(IndicatorResult.indicator))
+        # The board and the bulletin name each indicator's units: loaded here, not one query per row.
+        .options(indicator.selectinload(Indicator.lead_unit), indicator.selectinload(Indicator.co_units))
     ).all()
     previous = previous_ranks(period)
     assessments = [assess(result, period, previous.get(result.indicator_id)) for result in results]
