@@ -81,7 +81,9 @@ def test_board_fits_a_phone(browser, own_server):
     """On a 390 px phone, does the board scroll inside its table rather than the whole page?"""
     page = logged_in(browser, own_server, "leader", width=390, height=844)
     page.goto(own_server + "/indicators/")
-    page.locator("#periods a").first.click()
+    with page.expect_navigation():
+        page.locator("#periods a").first.click()
+    page.wait_for_load_state("load")  # measure with the stylesheets applied, not a half-loaded page
     assert page.locator("#board tbody tr").count() > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways on a phone"
     screenshot(page, "indicators-board-leader-phone")
