@@ -1,6 +1,6 @@
 """In-process measurements against the benchmark database, printed as one JSON line.
 
-    python benchmarks/app_probe.py plan  --units 300 --clients 8   # the load plan: users and their pages
+    python benchmarks/app_probe.py plan --clients 8                # the load plan: users and their pages
     python benchmarks/app_probe.py pages                            # SQL statements per page, one request each
     python benchmarks/app_probe.py alert                            # the weekly alert: seconds and statements
 

@@ -16,7 +16,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
     AssessmentPeriod, Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult,
-    Milestone, Notification, ProgressReport, Urge,
+    Milestone, Notification, ProgressReport, Urge, User,
 )
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -30,10 +30,13 @@ class People:
         """No one yet."""
         self.count = 0
 
-    def make(self, role, unit=None, **fields):
-        """A new user of `role`."""
+    def make(self, role, unit=None):
+        """A new user of `role` (who never logs in: no password hashing, there are a thousand of them)."""
         self.count += 1
-        return make_user(f"{role}{self.count}", role, unit, display_name=f"人员{self.count}", **fields)
+        user = User(username=f"{role}{self.count}", display_name=f"人员{self.count}", role=role, unit=unit,
+                    password_hash="!")
+        db.session.add(user)  # flushed with the records that name them
+        return user
 
 
 def _audit(task, actor, action, moment, record=None, object_type="task"):
@@ -62,27 +65,29 @@ def _indicators(k, lead, units, leader_title, period_now, period_before):
 
 def _featured_records(k, task, people, head, moment):
     """k urges, extension requests (approved) and close-out requests (rejected) on one task."""
-    for n in range(k):
+    made = []
+    for _n in range(k):
         urger, asker, granter = people.make("supervisor"), people.make("unit_head", task.lead_unit), \
             people.make("supervisor")
         closer, refuser = people.make("unit_head", task.lead_unit), people.make("supervisor")
-        urge = Urge(task_id=task.id, unit_id=task.lead_unit_id, urged_by_id=urger.id, message="请加快进度",
-                    created_at=moment)
-        extension = ExtensionRequest(task_id=task.id, requested_by_id=asker.id,
+        urge = Urge(task_id=task.id, unit_id=task.lead_unit_id, urged_by=urger, message="请加快进度", created_at=moment)
+        extension = ExtensionRequest(task_id=task.id, requested_by=asker,
                                      current_deadline_on=task.deadline_on - timedelta(days=10),
                                      requested_deadline_on=task.deadline_on, reason="汛期", status="approved",
-                                     decided_by_id=granter.id, decided_at=moment, created_at=moment)
-        closeout = CloseoutRequest(task_id=task.id, requested_by_id=closer.id, summary="已完成",
+                                     decided_by=granter, decided_at=moment, created_at=moment)
+        closeout = CloseoutRequest(task_id=task.id, requested_by=closer, summary="已完成",
                                    deadline_in_force_on=task.deadline_on, status="rejected",
-                                   decided_by_id=refuser.id, decided_at=moment, created_at=moment)
+                                   decided_by=refuser, decided_at=moment, created_at=moment)
         db.session.add_all([urge, extension, closeout])
-        db.session.flush()
+        made.append((urge, extension, closeout))
+    db.session.flush()
+    for urge, extension, closeout in made:
         db.session.add(Attachment(task_id=task.id, closeout_request_id=closeout.id, uploaded_by_id=head.id,
                                   original_name="材料.pdf", stored_name=f"c{closeout.id:031d}", size_bytes=10,
                                   sha256="0" * 64))
-        _audit(task, urger, "urged", moment, urge, "urge")
-        _audit(task, asker, "extension_requested", moment, extension, "extension_request")
-        _audit(task, closer, "closeout_requested", moment, closeout, "closeout_request")
+        _audit(task, urge.urged_by, "urged", moment, urge, "urge")
+        _audit(task, extension.requested_by, "extension_requested", moment, extension, "extension_request")
+        _audit(task, closeout.requested_by, "closeout_requested", moment, closeout, "closeout_request")
 
 
 def _task_records(k, task, people, co_units, moment):
@@ -91,18 +96,20 @@ def _task_records(k, task, people, co_units, moment):
         doer = people.make("unit_staff", task.lead_unit) if n else None
         db.session.add(Milestone(task_id=task.id, title=f"节点{n}", due_on=TODAY - timedelta(days=5 - n),
                                  done_at=moment if doer else None, done_note="完成" if doer else None,
-                                 done_by_id=doer.id if doer else None))
+                                 done_by=doer))
+    reports = []
     for n in range(k):
         unit = task.lead_unit if n % 2 == 0 else co_units[n % len(co_units)]
-        author = people.make("unit_staff", unit)
-        report = ProgressReport(task_id=task.id, unit_id=unit.id, author_id=author.id, body=f"进展{n}",
-                                percent_done=10 * n, created_at=moment - timedelta(days=n))
+        report = ProgressReport(task_id=task.id, unit=unit, author=people.make("unit_staff", unit),
+                                body=f"进展{n}", percent_done=10 * n, created_at=moment - timedelta(days=n))
         db.session.add(report)
-        db.session.flush()
-        db.session.add(Attachment(task_id=task.id, report_id=report.id, uploaded_by_id=author.id,
+        reports.append(report)
+    db.session.flush()
+    for report in reports:
+        db.session.add(Attachment(task_id=task.id, report_id=report.id, uploaded_by_id=report.author_id,
                                   original_name="照片.jpg", stored_name=f"r{report.id:031d}", size_bytes=10,
                                   sha256="0" * 64))
-        _audit(task, author, "reported", moment, report, "progress_report")
+        _audit(task, report.author, "reported", moment, report, "progress_report")
 
 
 def build_county(k):

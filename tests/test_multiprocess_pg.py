@@ -118,7 +118,7 @@ def test_a_stale_write_from_another_connection_is_refused(app, flow, frozen_toda
 
 
 def test_the_app_connections_run_without_jit_or_parallel_workers(app):
-    """Do the app's PostgreSQL connections have JIT and parallel query off (RESULTS.md: both cost more than they save)?"""
+    """Do the app's PostgreSQL connections run with JIT and parallel query off (both cost more than they save)?"""
     with app.app_context():
         settings = {name: db.session.execute(db.text(f"SHOW {name}")).scalar()
                     for name in ("jit", "max_parallel_workers_per_gather")}

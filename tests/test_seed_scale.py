@@ -16,12 +16,12 @@ from tracker.models import (
 from tracker.services import lights, seed_scale
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-ARGS = ["seed-scale", "--units", "40", "--tasks", "400", "--reports", "1500"]
+ARGS = ["seed-scale", "--units", "40", "--tasks", "250", "--reports", "900"]
 
 
 @pytest.fixture
 def seeded(app, runner):
-    """The database after `flask seed-scale` with 40 units, 400 tasks, 1,500 reports, on a frozen day."""
+    """The database after `flask seed-scale` with 40 units, 250 tasks, 900 reports, on a frozen day."""
     with clock.frozen(NOON):
         result = runner.invoke(args=ARGS)
     assert result.exit_code == 0, result.output
@@ -37,7 +37,7 @@ def test_the_counts_asked_for_are_made(app, seeded):
     """Are there exactly the units, tasks and reports asked for, in two counties, with people in every unit?"""
     assert "Seeded in" in seeded
     with app.app_context():
-        assert (rows(Unit), rows(RectificationTask), rows(ProgressReport)) == (40, 400, 1500)
+        assert (rows(Unit), rows(RectificationTask), rows(ProgressReport)) == (40, 250, 900)
         names = db.session.scalars(db.select(Unit.name)).all()
         assert {name[:3] for name in names} == {"云溪县", "青山县"} and "青山县发展和改革局" in names
         units_with_head = db.session.scalar(db.select(db.func.count(db.distinct(User.unit_id)))
@@ -51,7 +51,7 @@ def test_the_data_is_realistic(app, seeded):
         by_status = dict(db.session.execute(db.select(RectificationTask.status, db.func.count())
                                             .group_by(RectificationTask.status)).all())
         assert set(by_status) == {"draft", "assigned", "in_progress", "pending_review", "closed", "cancelled"}
-        assert 0.45 < by_status["in_progress"] / 400 < 0.70 and 0.15 < by_status["closed"] / 400 < 0.35
+        assert 0.45 < by_status["in_progress"] / 250 < 0.70 and 0.15 < by_status["closed"] / 250 < 0.35
         open_count = sum(by_status[s] for s in ("draft", "assigned", "in_progress", "pending_review"))
         red = rows(db.select(RectificationTask.id).where(lights.overdue_clause(clock.today())).subquery())
         assert 0.05 < red / open_count < 0.30
@@ -63,7 +63,7 @@ def test_the_data_is_realistic(app, seeded):
             .join(lead, lead.id == RectificationTask.lead_unit_id).join(co, co.id == task_co_units.c.unit_id)).all()
         assert pairs and all(a[:3] == b[:3] and a != b for a, b in pairs)
         # Every report has its audit entry, and each task's last report is its last_reported_at.
-        assert rows(db.select(AuditEntry.id).where(AuditEntry.action == "reported").subquery()) == 1500
+        assert rows(db.select(AuditEntry.id).where(AuditEntry.action == "reported").subquery()) == 900
         last = dict(db.session.execute(db.select(ProgressReport.task_id, db.func.max(ProgressReport.created_at))
                                        .group_by(ProgressReport.task_id)).all())
         stored = dict(db.session.execute(db.select(RectificationTask.id, RectificationTask.last_reported_at)
@@ -88,10 +88,10 @@ def test_a_second_run_skips_and_other_data_is_refused(app, seeded, runner):
         before = rows(AuditEntry)
     again = runner.invoke(args=ARGS)
     assert again.exit_code == 0 and "Already seeded" in again.output
-    other = runner.invoke(args=["seed-scale", "--units", "40", "--tasks", "500", "--reports", "1500"])
+    other = runner.invoke(args=["seed-scale", "--units", "40", "--tasks", "500", "--reports", "900"])
     assert other.exit_code != 0 and "already holds data" in other.output
     with app.app_context():
-        assert rows(AuditEntry) == before and rows(RectificationTask) == 400
+        assert rows(AuditEntry) == before and rows(RectificationTask) == 250
 
 
 def test_the_same_seed_on_the_same_day_gives_the_same_data(app, runner):

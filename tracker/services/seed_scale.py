@@ -46,6 +46,28 @@ TABLE_ORDER = (
     "urges", "audit_entries", "notifications",
 )
 
+# Column order of the rows the task generator (seed_scale_tasks) writes, per table.
+COLUMNS = {
+    "tasks": ("id", "code", "title", "problem", "measures", "source", "source_detail", "period_id",
+              "indicator_result_id", "lead_unit_id", "responsible_leader_id", "owner_id", "deadline_on",
+              "original_deadline_on", "status", "supervision_level", "percent_done", "last_reported_at",
+              "created_by_id", "created_at", "updated_at", "dispatched_at", "accepted_at", "closeout_requested_at",
+              "closeout_requested_on", "closed_at", "cancelled_at", "version"),
+    "task_co_units": ("task_id", "unit_id"),
+    "milestones": ("id", "task_id", "title", "due_on", "done_at", "done_note", "done_by_id", "created_at"),
+    "progress_reports": ("id", "task_id", "unit_id", "author_id", "body", "percent_done", "created_at"),
+    "closeout_requests": ("id", "task_id", "requested_by_id", "summary", "deadline_in_force_on", "status",
+                          "decided_by_id", "decided_at", "decision_note", "created_at"),
+    "attachments": ("id", "task_id", "report_id", "closeout_request_id", "uploaded_by_id", "original_name",
+                    "stored_name", "content_type", "size_bytes", "sha256", "created_at"),
+    "extension_requests": ("id", "task_id", "requested_by_id", "current_deadline_on", "requested_deadline_on",
+                           "reason", "status", "decided_by_id", "decided_at", "decision_note", "created_at"),
+    "urges": ("id", "task_id", "unit_id", "urged_by_id", "message", "created_at"),
+    "audit_entries": ("id", "task_id", "object_type", "object_id", "actor_id", "action", "from_status",
+                      "to_status", "reason", "created_at"),
+    "notifications": ("id", "user_id", "task_id", "kind", "title", "body", "link", "created_at", "read_at"),
+}
+
 
 class SeedError(DomainError):
     """The database cannot be seeded (it already holds other data)."""

@@ -21,7 +21,7 @@ from flask_babel import force_locale
 
 from .. import clock
 from . import demo, notifications
-from .seed_scale import TABLE_ORDER
+from .seed_scale import COLUMNS, TABLE_ORDER
 
 CHUNK_TASKS = 2000  # tasks whose rows are written together (parents first)
 STATUS_WEIGHTS = {"draft": 2, "assigned": 6, "in_progress": 57, "pending_review": 5, "closed": 25, "cancelled": 5}
@@ -44,26 +44,6 @@ REPORT_TEXTS = (
 )
 MILESTONE_TITLES = ("完成问题摸排和台账建立", "完成整改方案审定", "完成项目招投标", "完成主体工程建设",
                     "完成中期评估", "完成整改验收")
-COLUMNS = {
-    "tasks": ("id", "code", "title", "problem", "measures", "source", "source_detail", "period_id",
-              "indicator_result_id", "lead_unit_id", "responsible_leader_id", "owner_id", "deadline_on",
-              "original_deadline_on", "status", "supervision_level", "percent_done", "last_reported_at",
-              "created_by_id", "created_at", "updated_at", "dispatched_at", "accepted_at", "closeout_requested_at",
-              "closeout_requested_on", "closed_at", "cancelled_at", "version"),
-    "task_co_units": ("task_id", "unit_id"),
-    "milestones": ("id", "task_id", "title", "due_on", "done_at", "done_note", "done_by_id", "created_at"),
-    "progress_reports": ("id", "task_id", "unit_id", "author_id", "body", "percent_done", "created_at"),
-    "closeout_requests": ("id", "task_id", "requested_by_id", "summary", "deadline_in_force_on", "status",
-                          "decided_by_id", "decided_at", "decision_note", "created_at"),
-    "attachments": ("id", "task_id", "report_id", "closeout_request_id", "uploaded_by_id", "original_name",
-                    "stored_name", "content_type", "size_bytes", "sha256", "created_at"),
-    "extension_requests": ("id", "task_id", "requested_by_id", "current_deadline_on", "requested_deadline_on",
-                           "reason", "status", "decided_by_id", "decided_at", "decision_note", "created_at"),
-    "urges": ("id", "task_id", "unit_id", "urged_by_id", "message", "created_at"),
-    "audit_entries": ("id", "task_id", "object_type", "object_id", "actor_id", "action", "from_status",
-                      "to_status", "reason", "created_at"),
-    "notifications": ("id", "user_id", "task_id", "kind", "title", "body", "link", "created_at", "read_at"),
-}
 INBOX_KINDS = {"unit": ("dispatched", "urged", "extension_approved", "closeout_rejected", "closeout_approved"),
                "supervisor": ("accepted", "closeout_requested", "extension_requested"),
                "leader": ("dispatched", "urged", "closeout_approved")}
