@@ -56,6 +56,9 @@ class Config:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
     TASKS_PER_PAGE = int(os.environ.get("TASKS_PER_PAGE", "20"))
+    # Memory per process for the dashboard's and the task list's figures, kept until the data
+    # changes (tracker/caching.py); 0 computes them on every view.
+    FIGURE_CACHE_BYTES = int(os.environ.get("FIGURE_CACHE_MB", "32")) * 1024 * 1024
     # Evidence files: never under static/, served only through a permission-checked view.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "25"))  # per file

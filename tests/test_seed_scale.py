@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker import clock
+from tracker import caching, clock
 from tracker.extensions import db
 from tracker.models import (
     AuditEntry, Notification, ProgressReport, RectificationTask, Unit, User, task_co_units,
@@ -38,6 +38,7 @@ def test_the_counts_asked_for_are_made(app, seeded):
     assert "Seeded in" in seeded
     with app.app_context():
         assert (rows(Unit), rows(RectificationTask), rows(ProgressReport)) == (40, 250, 900)
+        assert caching.data_version() >= 1  # written past the ORM, yet running web processes see it changed
         names = db.session.scalars(db.select(Unit.name)).all()
         assert {name[:3] for name in names} == {"云溪县", "青山县"} and "青山县发展和改革局" in names
         units_with_head = db.session.scalar(db.select(db.func.count(db.distinct(User.unit_id)))

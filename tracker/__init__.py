@@ -85,6 +85,9 @@ def init_extensions(app):
     from . import models  # noqa: F401  (register every table with the metadata)
 
     db.init_app(app)
+    from . import caching
+
+    caching.init_app(app)
     with app.app_context():
         tune_postgres(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT_DIR, "migrations"), render_as_batch=True)

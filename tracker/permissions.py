@@ -62,6 +62,17 @@ def visible_tasks_clause(user):
     return false()
 
 
+def visibility_key(user):
+    """A value equal for two users exactly when visible_tasks_clause gives them the same tasks (cache keys)."""
+    if sees_all_tasks(user):
+        return ("all",)
+    if user.role == LEADER:
+        return ("leader", user.id)
+    if user.is_unit_user and user.unit_id:
+        return ("unit", user.unit_id)
+    return ("none",)
+
+
 def unit_task_ids(unit_id):
     """SQL: ids of the tasks a unit leads or co-organizes.
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..services import dashboard, task_queries
-from . import bp
+from . import bp, figures
 
 
 @bp.route("/")
@@ -15,15 +15,16 @@ def index():
     """Home: a unit's own tasks and what waits for the user; for the office and leaders, the overview."""
     filters, ignored = task_queries.TaskFilters.from_args(request.args)
     if current_user.is_unit_user:
-        template, dash = "main/unit.html", dashboard.unit_dashboard(current_user)
+        page = {"template_name_or_list": "main/unit.html", "dash": dashboard.unit_dashboard(current_user)}
     else:
         period = dashboard.find_period(filters.period_id)
         if filters.period_id and period is None:
             ignored.append("period")
-        template, dash = "main/index.html", dashboard.office_dashboard(current_user, period)
+        page = {"template_name_or_list": "main/index.html", "figures": figures.office_body(current_user, period),
+                "views": task_queries.mine_views(current_user), "view_counts": task_queries.mine_counts(current_user)}
     if ignored:
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
-    return render_template(template, dash=dash)
+    return render_template(**page)
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -2,7 +2,7 @@
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
 from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
-from .jobs import JobRun, OutboxMessage
+from .jobs import DataVersion, JobRun, OutboxMessage
 from .task import (
     Attachment,
     CloseoutRequest,
@@ -17,7 +17,7 @@ from .unit import Unit
 from .user import LoginThrottle, User
 
 __all__ = [
-    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest",
+    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRun", "LoginThrottle",
     "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",

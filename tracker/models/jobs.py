@@ -49,3 +49,15 @@ class OutboxMessage(db.Model):
     job_run = db.relationship("JobRun")
     user = db.relationship("User")
     unit = db.relationship("Unit")
+
+
+class DataVersion(db.Model):
+    """A counter raised by every commit that changes what the figures are computed from (tracker/caching.py).
+
+    Every process reads it once per request: figures cached under the value it reads are still true.
+    """
+
+    __tablename__ = "data_versions"
+
+    name = db.Column(db.String(40), primary_key=True)
+    version = db.Column(db.BigInteger, nullable=False, default=0)

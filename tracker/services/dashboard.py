@@ -13,7 +13,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock, permissions
+from .. import caching, clock, permissions
 from ..extensions import db
 from ..models import AssessmentPeriod, Unit
 from . import charts, dashboard_queries, task_queries, weakness
@@ -144,15 +144,22 @@ def rate_chart(items, average):
 def unit_dashboard(user, today=None):
     """A unit user's home: the unit's tasks by light and status, what waits for them, what is overdue."""
     today = today or clock.today()
-    scope = dashboard_queries.scope_clause(user)
     actions = task_queries.task_page(user, task_queries.TaskFilters(mine="all"), 1, ACTION_ROWS).items \
         if task_queries.mine_views(user) else []
-    own = dashboard_queries.unit_rows(scope, today, lead_unit_id=user.unit_id) if user.unit_id else []
+    if today == clock.today():  # the same for every member of the unit until its tasks change
+        unit = caching.cached("unit_dashboard", permissions.visibility_key(user), lambda: unit_figures(user, today))
+    else:
+        unit = unit_figures(user, today)
     return UnitDashboard(
-        unit=user.unit, lights=dashboard_queries.light_counts(scope, today),
-        statuses=dashboard_queries.status_counts(scope, hide_drafts=True),
-        views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today),
-        actions=actions, states=states_for(actions, today),
-        overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), figures=own[0] if own else None,
-        as_of=today,
+        unit=user.unit, views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today),
+        actions=actions, states=states_for(actions, today), as_of=today, **unit,
     )
+
+
+def unit_figures(user, today):
+    """The unit's lights, statuses, overdue list and own figures, as plain data."""
+    scope = dashboard_queries.scope_clause(user)
+    own = dashboard_queries.unit_rows(scope, today, lead_unit_id=user.unit_id) if user.unit_id else []
+    return {"lights": dashboard_queries.light_counts(scope, today),
+            "statuses": dashboard_queries.status_counts(scope, hide_drafts=True),
+            "overdue": dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), "figures": own[0] if own else None}

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from .. import clock
+from .. import caching, clock
 from ..extensions import db
 from ..models import ProgressReport, RectificationTask, Unit, User
 from . import DomainError, demo, results_import
@@ -184,6 +184,7 @@ def seed(spec):
         reference = write_reference(writer, spec)
         seed_scale_tasks.TaskWriter(writer, reference, spec).write_all()
         writer.finish()
+        connection.execute(caching.raise_statement(connection.dialect.name))  # written past the ORM's events
     if writer.is_postgres:
         # Outside the transaction: VACUUM sets the visibility map, so index-only scans work from the start
         # (as they do on a database that autovacuum has been looking after).
