@@ -92,6 +92,9 @@ class Config:
     # A delivery that failed this many times is marked failed (kept, and retryable by hand).
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
     WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))  # seconds
+    # Tasks a weekly-alert digest lists, the worst first; it counts the rest and links the task list.
+    # At province scale the county summary would otherwise list ~9,000 red tasks (a 5 MB mail). 0: no limit.
+    ALERT_MAX_ROWS = int(os.environ.get("ALERT_MAX_ROWS", "50"))
 
     # Traffic-light thresholds (DESIGN: yellow when due within N days or silent M days).
     YELLOW_DUE_DAYS = int(os.environ.get("YELLOW_DUE_DAYS", "7"))

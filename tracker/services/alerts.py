@@ -160,6 +160,8 @@ def describe_plan(plan):
             code = f"{row.task.code} " if row.task.code else ""
             lines.append(f"   [{row.state.light_label}] {code}{row.task.title} "
                          f"({alerts_render.situation(row.state)})")
+        if digest.more:  # the rows beyond ALERT_MAX_ROWS, as the digest itself says it
+            lines.append(f"   {alerts_render.more_view(digest, len(digest.rows), digest.left_out).sentence}")
         for delivery in plan.deliveries:
             if delivery.digest is digest:
                 who = delivery.user.display_name if delivery.user else webhooks.KINDS[delivery.channels[0]]

@@ -6,7 +6,12 @@ supervision office; one digest of 挂牌 tasks per responsible leader. Anyone
 with nothing to report gets nothing. The lights are those of services.lights:
 the SQL rule selects the tasks and the Python rule gives their details, the
 same pair the task list uses.
+
+A digest lists at most ALERT_MAX_ROWS tasks, the worst first, and counts the
+rest: at province scale the county summary alone had 9,324 red tasks (a 5 MB
+mail nobody reads and mail servers refuse); the task list shows them all.
 """
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -48,30 +53,43 @@ class Digest:
     kind: str  # unit / summary / leader
     name: str  # the unit's name, the leader's name, or "" for the county summary
     recipients: list
-    lead_rows: list = field(default_factory=list)  # unit: tasks it leads; leader, summary: every row
-    co_rows: list = field(default_factory=list)  # unit: tasks it co-organizes
+    lead_rows: list = field(default_factory=list)  # listed rows: unit: tasks it leads; leader, summary: all
+    co_rows: list = field(default_factory=list)  # listed rows: unit: tasks it co-organizes
     unit: Unit | None = None
     unit_counts: list = field(default_factory=list)  # summary: (unit name, red, yellow) per lead unit
     list_args: dict = field(default_factory=dict)  # filters of the task list that shows this reader's rows
+    left_out: dict = field(default_factory=dict)  # light -> rows beyond the cap, not listed
 
     @property
     def rows(self):
-        """Every row, lead before co."""
+        """Every listed row, lead before co."""
         return self.lead_rows + self.co_rows
 
     @property
-    def red(self):
-        """How many red tasks the digest reports (the summary counts beyond the rows it lists)."""
+    def more(self):
+        """How many rows the digest would list but leaves out (beyond ALERT_MAX_ROWS)."""
+        return sum(self.left_out.values())
+
+    def _count(self, light):
+        """Tasks of one light the digest reports, listed or left out (the summary counts beyond its rows)."""
         if self.kind == "summary":
-            return sum(red for _name, red, _yellow in self.unit_counts)
-        return sum(1 for row in self.rows if row.light == "red")
+            column = 1 if light == "red" else 2
+            return sum(counts[column] for counts in self.unit_counts)
+        return sum(1 for row in self.rows if row.light == light) + self.left_out.get(light, 0)
+
+    @property
+    def red(self):
+        """How many red tasks the digest reports."""
+        return self._count("red")
 
     @property
     def yellow(self):
         """How many yellow tasks the digest reports."""
-        if self.kind == "summary":
-            return sum(yellow for _name, _red, yellow in self.unit_counts)
-        return sum(1 for row in self.rows if row.light == "yellow")
+        return self._count("yellow")
+
+    def light_url(self, light):
+        """The task list of this reader's tasks of one light, as a full address."""
+        return absolute_url("tasks.index", **{**self.list_args, "light": light})
 
     @property
     def list_path(self):
@@ -135,13 +153,34 @@ def _sorted(rows):
     return sorted(rows, key=AlertRow.sort_key)
 
 
+def max_rows():
+    """How many rows a digest lists at most (ALERT_MAX_ROWS); None when 0, which lists them all."""
+    limit = current_app.config.get("ALERT_MAX_ROWS", 50)
+    return limit if limit and limit > 0 else None
+
+
+def capped(lead, co, limit):
+    """The worst `limit` rows of two sections, each kept in reading order, and the rest counted by light.
+
+    Returns (listed lead rows, listed co rows, {light: rows left out}). The worst across both
+    sections, not lead first: a co-organized task 40 days late matters more than a lead one due next week.
+    """
+    lead, co = _sorted(lead), _sorted(co)
+    if limit is None or len(lead) + len(co) <= limit:
+        return lead, co, {}
+    kept = {id(row) for row in _sorted(lead + co)[:limit]}
+    left_out = Counter(row.light for row in lead + co if id(row) not in kept)
+    return ([row for row in lead if id(row) in kept], [row for row in co if id(row) in kept],
+            {light: left_out[light] for light in LIGHT_ORDER if left_out[light]})
+
+
 def _list_args(rows, **extra):
     """Task-list filters showing the reader's red tasks, or yellow ones when there is no red one."""
     return {"light": "red" if any(row.light == "red" for row in rows) else "yellow", **extra}
 
 
-def unit_digests(rows):
-    """One digest per unit that leads or co-organizes a red or yellow task, by unit id."""
+def unit_digests(rows, limit=None):
+    """One digest per unit that leads or co-organizes a red or yellow task, by unit id; `limit` rows each."""
     lead, co, units = {}, {}, {}
     for row in rows:
         lead.setdefault(row.task.lead_unit_id, []).append(row)
@@ -157,16 +196,16 @@ def unit_digests(rows):
     for unit_id in sorted(units):
         unit = units[unit_id]
         unit_rows = lead.get(unit_id, []) + co.get(unit_id, [])
+        lead_rows, co_rows, left_out = capped(lead.get(unit_id, []), co.get(unit_id, []), limit)
         digests.append(Digest(
             kind="unit", name=unit.name, recipients=members.get(unit_id, []), unit=unit,
-            lead_rows=_sorted(lead.get(unit_id, [])), co_rows=_sorted(co.get(unit_id, [])),
-            list_args=_list_args(unit_rows),
+            lead_rows=lead_rows, co_rows=co_rows, left_out=left_out, list_args=_list_args(unit_rows),
         ))
     return digests
 
 
-def summary_digest(rows):
-    """The county-wide summary for the supervision office: counts by lead unit and every red task."""
+def summary_digest(rows, limit=None):
+    """The county-wide summary for the supervision office: counts by lead unit, and the worst red tasks."""
     counts = {}
     for row in rows:
         name = row.task.lead_unit.name
@@ -175,24 +214,27 @@ def summary_digest(rows):
     unit_counts = sorted(((name, red, yellow) for name, (red, yellow) in counts.items()),
                          key=lambda item: (-item[1], -item[2], item[0]))
     # Yellow tasks are only counted here: listed one by one they would bury the red ones.
-    return Digest(kind="summary", name="", recipients=notifications.office_supervisors(),
-                  lead_rows=_sorted(row for row in rows if row.light == "red"), unit_counts=unit_counts,
-                  list_args=_list_args(rows))
+    listed, _none, left_out = capped([row for row in rows if row.light == "red"], [], limit)
+    return Digest(kind="summary", name="", recipients=notifications.office_supervisors(), lead_rows=listed,
+                  left_out=left_out, unit_counts=unit_counts, list_args=_list_args(rows))
 
 
-def leader_digests(rows):
-    """One digest of red and yellow 挂牌 tasks per responsible leader."""
+def leader_digests(rows, limit=None):
+    """One digest of red and yellow 挂牌 tasks per responsible leader; `limit` rows each."""
     by_leader, leaders = {}, {}
     for row in rows:
         leader = row.task.responsible_leader
         if row.task.supervision_level == "listed" and leader is not None and leader.is_active:
             by_leader.setdefault(leader.id, []).append(row)
             leaders[leader.id] = leader
-    return [
-        Digest(kind="leader", name=leaders[leader_id].display_name, recipients=[leaders[leader_id]],
-               lead_rows=_sorted(by_leader[leader_id]), list_args=_list_args(by_leader[leader_id], level="listed"))
-        for leader_id in sorted(by_leader)
-    ]
+    digests = []
+    for leader_id in sorted(by_leader):
+        listed, _none, left_out = capped(by_leader[leader_id], [], limit)
+        # leader=: a principal leader's list shows every 挂牌 task; the digest is those he answers for.
+        digests.append(Digest(kind="leader", name=leaders[leader_id].display_name, recipients=[leaders[leader_id]],
+                              lead_rows=listed, left_out=left_out,
+                              list_args=_list_args(by_leader[leader_id], level="listed", leader=leader_id)))
+    return digests
 
 
 def build_digests(today: date):
@@ -200,4 +242,5 @@ def build_digests(today: date):
     rows = flagged_rows(today)
     if not rows:
         return []
-    return unit_digests(rows) + [summary_digest(rows)] + leader_digests(rows)
+    limit = max_rows()
+    return unit_digests(rows, limit) + [summary_digest(rows, limit)] + leader_digests(rows, limit)

@@ -3,8 +3,12 @@
 Everything is rendered inside `force_locale`, in the reader's language (the
 default, Chinese, unless they chose another); robots get the default language.
 Templates live in templates/email/ and only print what is computed here.
+A digest lists at most ALERT_MAX_ROWS tasks (alerts_content); every channel
+says how many more there are and, where it can carry links, links the task
+list that shows them all.
 """
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -13,6 +17,7 @@ from flask_babel import gettext as _
 
 # WeCom refuses markdown over 4096 bytes; DingTalk allows more. Keep under both.
 MAX_MARKDOWN_BYTES = 4000
+LINE_OVERHEAD = len("- \n")  # what the markdown template adds to a row's line
 
 
 @dataclass
@@ -40,6 +45,19 @@ class RowView:
     url: str
     text_line: str = ""  # the whole row in a sentence, for the plain-text part and the inbox
     markdown_line: str = ""  # the same with the task as a link, for group robots
+    sort_key: tuple = ()  # AlertRow.sort_key: the least urgent rows are the first a robot message drops
+
+
+@dataclass
+class MoreView:
+    """What a digest says about the tasks it does not list."""
+
+    shown: int  # rows listed
+    listed: str  # "The 50 most urgent tasks are listed below."
+    sentence: str  # "230 more tasks are not listed here; the task list shows them all."
+    links: list = field(default_factory=list)  # (label, url) per light with tasks left out
+    text_links: list = field(default_factory=list)  # the same as "label: url" lines
+    markdown: str = ""  # the sentence and the links on one robot line
 
 
 def default_locale():
@@ -111,7 +129,7 @@ def row_view(row, show_unit=False, words=None):
     task = row.task
     view = RowView(code=task.code or "", title=task.title, lead_unit=task.lead_unit.name, light=row.light,
                    light_label=words.light(row.state), situation=words.situation(row.state),
-                   deadline=task.deadline_on.isoformat(), url=row.url)
+                   deadline=task.deadline_on.isoformat(), url=row.url, sort_key=row.sort_key())
     name = f"{view.code} {view.title}".strip()
     # Markdown link text must not close the link early.
     linked = f"[{name.replace('[', '(').replace(']', ')')}]({view.url})"
@@ -161,6 +179,36 @@ def sections_for(digest):
             if rows]
 
 
+def more_sentence(red, yellow):
+    """How many tasks, of which light, a digest does not list; the summary's are all red."""
+    if red and yellow:
+        return ngettext("%(num)d more task (%(red)d red, %(yellow)d yellow) is not listed here; "
+                        "the task list shows them all.",
+                        "%(num)d more tasks (%(red)d red, %(yellow)d yellow) are not listed here; "
+                        "the task list shows them all.", red + yellow, red=red, yellow=yellow)
+    if red:
+        return ngettext("%(num)d more red task is not listed here; the task list shows them all.",
+                        "%(num)d more red tasks are not listed here; the task list shows them all.", red)
+    return ngettext("%(num)d more yellow task is not listed here; the task list shows them all.",
+                    "%(num)d more yellow tasks are not listed here; the task list shows them all.", yellow)
+
+
+def more_view(digest, shown, left_out):
+    """The note on tasks left out (`left_out`: light -> how many), or None when every task is listed."""
+    num = sum(left_out.values())
+    if not num:
+        return None
+    labels = {"red": _("All red tasks in the task list"), "yellow": _("All yellow tasks in the task list")}
+    links = [(labels[light], digest.light_url(light)) for light in ("red", "yellow") if left_out.get(light)]
+    sentence = more_sentence(left_out.get("red", 0), left_out.get("yellow", 0))
+    listed = ngettext("Only %(num)d task, the most urgent, is listed below.",
+                      "The %(num)d most urgent tasks are listed below.", shown) if shown else ""
+    # Link text without brackets, so the markdown link is not closed early (as row_view does).
+    markdown = " ".join([f"**{sentence}**"] + [f"[{label}]({url})" for label, url in links])
+    return MoreView(shown=shown, listed=listed, sentence=sentence, links=links, markdown=markdown,
+                    text_links=[_("%(label)s: %(url)s", label=label, url=url) for label, url in links])
+
+
 def count_lines(digest):
     """The summary's per-unit counts as sentences."""
     return [_("%(unit)s: %(red)d red, %(yellow)d yellow", unit=name, red=red, yellow=yellow)
@@ -175,31 +223,37 @@ def render(digest, today, locale=None):
             "subject": subject_for(digest, week), "intro": intro_for(digest, today), "digest": digest,
             "sections": sections_for(digest), "unit_counts": digest.unit_counts, "week": week,
             "week_heading": week_heading(today), "count_lines": count_lines(digest),
-            "list_url": digest.list_url,
+            "list_url": digest.list_url, "more": more_view(digest, len(digest.rows), digest.left_out),
         }
         html = render_template("email/weekly.html", **context)
         text = render_template("email/weekly_text.html", with_links=True, **context)
         inapp = render_template("email/weekly_text.html", with_links=False, **context)
-        markdown = render_markdown(context)
+        markdown = render_markdown(context, digest)
     return Rendered(subject=context["subject"], text=text.strip() + "\n", html=html, inapp_text=inapp.strip(),
                     markdown=markdown)
 
 
-def render_markdown(context):
-    """The group-robot message: the same rows as markdown, cut to fit the robots' size limit."""
-    lines = render_template("email/weekly_markdown.html", **context).strip().splitlines()
-    more_template = _("… and %(num)d more: [open the task list](%(url)s)")
-    kept, size = [], 0
-    rows_total = sum(1 for line in lines if line.startswith("- "))
-    rows_kept = 0
-    budget = MAX_MARKDOWN_BYTES - len(more_template.encode()) - 40
-    for line in lines:
-        cost = len(line.encode()) + 1
-        if size + cost > budget:
-            break
-        kept.append(line)
-        size += cost
-        rows_kept += line.startswith("- ")
-    if len(kept) < len(lines):
-        kept.append(more_template % {"num": rows_total - rows_kept, "url": context["list_url"]})
-    return "\n".join(kept)
+def render_markdown(context, digest):
+    """The group-robot message: the listed rows as markdown, the least urgent dropped until it fits the robots' limit.
+
+    Whatever is dropped is counted with the rows the digest already left out, so the last line
+    says how many more there are in all and links the task list.
+    """
+    views = sorted((view for _title, rows, _unit in context["sections"] for view in rows), key=lambda v: v.sort_key)
+    keep = len(views)
+    while True:
+        kept = {view.sort_key for view in views[:keep]}
+        sections = [(title, [view for view in rows if view.sort_key in kept], show_unit)
+                    for title, rows, show_unit in context["sections"]]
+        left_out = Counter(digest.left_out) + Counter(view.light for view in views[keep:])
+        text = render_template("email/weekly_markdown.html", **{
+            **context, "sections": [section for section in sections if section[1]],
+            "more": more_view(digest, keep, left_out)}).strip()
+        excess = len(text.encode()) - MAX_MARKDOWN_BYTES
+        if excess <= 0:
+            return text
+        if keep == 0:  # only an absurd base URL or unit name gets here: cut rather than be refused
+            return text.encode()[:MAX_MARKDOWN_BYTES].decode("utf-8", "ignore")
+        while excess > 0 and keep > 0:  # the "N more" line may grow a little: the loop checks again
+            keep -= 1
+            excess -= len(views[keep].markdown_line.encode()) + LINE_OVERHEAD
