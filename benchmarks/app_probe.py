@@ -3,6 +3,8 @@
     python benchmarks/app_probe.py plan --clients 8                # the load plan: users and their pages
     python benchmarks/app_probe.py pages                            # SQL statements per page, one request each
     python benchmarks/app_probe.py alert                            # the weekly alert: seconds and statements
+    python benchmarks/app_probe.py writer                           # who urges during --write-every, and which tasks
+    python benchmarks/app_probe.py cleanup                          # delete what that writer wrote
 
 Run with the environment of the benchmark's app (DATABASE_URL, TRACKER_ENV,
 SECRET_KEY). The weekly alert is the real job (alerts.run_weekly_alert, what
@@ -23,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from benchmarks.sqlcount import counting  # noqa: E402
-from tracker import create_app  # noqa: E402
+from tracker import caching, create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
 # Searches the office types: phrases of three or more characters (see RESULTS.md on two-character ones).
@@ -74,6 +76,45 @@ def make_plan(clients, seed):
     return plan
 
 
+WRITE_MARK = "请加快进度（性能测试）"  # the writer's urges carry this message, so cleanup finds exactly them
+
+
+def writer_plan(seed):
+    """A supervisor who is not one of the load's clients, and 200 tasks in progress to urge."""
+    from tracker.models import RectificationTask, User
+
+    rng = random.Random(seed)
+    username = db.session.scalar(db.select(User.username).where(User.role == "supervisor")
+                                 .order_by(User.id.desc()).limit(1))
+    ids = db.session.scalars(db.select(RectificationTask.id).where(RectificationTask.status == "in_progress")
+                             .order_by(RectificationTask.id)).all()
+    return {"username": username, "task_ids": rng.sample(ids, min(200, len(ids))), "message": WRITE_MARK}
+
+
+def cleanup_writes():
+    """Delete the writer's urges with their audit entries, messages and form tokens: the next run's data is the same."""
+    from tracker.models import AuditEntry, Notification, Urge
+    from tracker.models.activity import UsedFormToken
+
+    ids = db.session.scalars(db.select(Urge.id).where(Urge.message == WRITE_MARK)).all()
+    writers = db.select(Urge.urged_by_id).where(Urge.id.in_(ids)).distinct().scalar_subquery()
+    if ids:
+        db.session.execute(db.delete(UsedFormToken).where(UsedFormToken.user_id.in_(writers)))
+        db.session.execute(db.delete(AuditEntry).where(AuditEntry.action == "urged", AuditEntry.object_id.in_(ids)))
+        db.session.execute(db.delete(Notification).where(Notification.body == WRITE_MARK))
+        db.session.execute(db.delete(Urge).where(Urge.id.in_(ids)))
+        db.session.commit()
+    return {"urges_deleted": len(ids)}
+
+
+def forget_request_state():
+    """Clear `g`: these requests share the probe's app context, where a server gives each its own."""
+    from flask import g
+
+    for name in list(g):
+        g.pop(name)
+
+
 def page_statements(app):
     """SQL statements of one request of each page kind, for a supervisor and a unit head (after a warm-up)."""
     from tracker.models import AssessmentPeriod, RectificationTask, User
@@ -81,6 +122,7 @@ def page_statements(app):
     app.config["WTF_CSRF_ENABLED"] = False
     found = {}
     for username in ("supervisor1", "unit001head"):
+        forget_request_state()
         client = app.test_client()
         client.post("/auth/login", data={"username": username, "password": "bench12345"})
         user = db.session.scalar(db.select(User).where(User.username == username))
@@ -96,9 +138,15 @@ def page_statements(app):
             paths["task list ?q="] = f"/tasks/?q={SEARCHES[0]}"
         for page, path in paths.items():
             client.get(path)
-            with counting(db.engine) as counter:
+            forget_request_state()
+            with db.engine.begin() as connection:  # as after somebody's change: nothing kept is valid
+                connection.execute(caching.raise_statement(connection.dialect.name))
+            with counting(db.engine) as cold:
                 status = client.get(path).status_code
-            found[f"{page} ({username})"] = {"statements": counter.count, "status": status}
+            forget_request_state()
+            with counting(db.engine) as warm:
+                client.get(path)
+            found[f"{page} ({username})"] = {"statements": cold.count, "repeat": warm.count, "status": status}
         db.session.remove()
     return found
 
@@ -136,7 +184,7 @@ def weekly_alert():
 def main():
     """Run one measurement and print it as JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("plan", "pages", "alert"))
+    parser.add_argument("what", choices=("plan", "pages", "alert", "writer", "cleanup"))
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -146,6 +194,10 @@ def main():
             result = make_plan(args.clients, args.seed)
         elif args.what == "pages":
             result = page_statements(app)
+        elif args.what == "writer":
+            result = writer_plan(args.seed)
+        elif args.what == "cleanup":
+            result = cleanup_writes()
         else:
             result = weekly_alert()
     print(json.dumps(result, ensure_ascii=False, default=str))

@@ -28,6 +28,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FORM_FIELD = re.compile(r'name="(csrf_token|form_token|version)"[^>]*value="([^"]*)"')
 TIMEOUT = 60  # seconds, per request
 
 
@@ -116,6 +117,28 @@ def run_client(plan, client, browser, deadline, results, errors, seed, think=0.0
             time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
 
 
+def run_writer(writer, browser, deadline, writes, errors, every, seed):
+    """Every `every` seconds a supervisor urges a task through the form: a write that changes the figures."""
+    rng = random.Random(seed)
+    due = time.monotonic() + every
+    while due < deadline:
+        time.sleep(max(0.0, due - time.monotonic()))
+        due += every
+        path = f"/tasks/{rng.choice(writer['task_ids'])}/urge"
+        started = time.perf_counter()
+        try:
+            status, page = browser.request("GET", path)
+            fields = dict(FORM_FIELD.findall(page.decode("utf-8", "replace")))
+            status, _page = browser.request("POST", path, urlencode({**fields, "message": writer["message"]}))
+            ok = status == 302
+        except Exception as error:  # counted, and the run goes on
+            ok, status = False, type(error).__name__
+            browser.conn = None
+        writes.append((time.perf_counter() - started, ok))
+        if not ok and len(errors) < 50:
+            errors.append(f"{status} POST {path}")
+
+
 def memory_of(pid):
     """(VmRSS, VmHWM) of a process in MB, or None when it is gone."""
     try:
@@ -166,10 +189,14 @@ def summarize(results, seconds, key):
     return table
 
 
-def run(plan, duration, worker_pids, seed=1, think=0.0, browsers=None):
-    """Run every client of the plan for `duration` seconds (logged in already, or now); the figures as a dict."""
+def run(plan, duration, worker_pids, seed=1, think=0.0, browsers=None, write_every=0.0, writer_browser=None):
+    """Run every client of the plan for `duration` seconds (logged in already, or now); the figures as a dict.
+
+    With `write_every`, one more user (plan["writer"], logged in as `writer_browser`) writes
+    that often; the writes are reported apart from the pages.
+    """
     browsers = browsers or login_all(plan)
-    results, errors, peaks, stop = [], [], {}, threading.Event()
+    results, errors, writes, peaks, stop = [], [], [], {}, threading.Event()
     sampler = threading.Thread(target=sample_memory, args=(worker_pids, stop, peaks), daemon=True)
     sampler.start()
     started = time.monotonic()
@@ -177,6 +204,9 @@ def run(plan, duration, worker_pids, seed=1, think=0.0, browsers=None):
     threads = [threading.Thread(target=run_client, daemon=True,
                                 args=(plan, client, browser, deadline, results, errors, seed + n, think))
                for n, (client, browser) in enumerate(zip(plan["clients"], browsers))]
+    if write_every and writer_browser is not None:
+        threads.append(threading.Thread(target=run_writer, daemon=True, args=(
+            plan["writer"], writer_browser, deadline, writes, errors, write_every, seed + 1000)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -184,10 +214,14 @@ def run(plan, duration, worker_pids, seed=1, think=0.0, browsers=None):
     seconds = time.monotonic() - started
     stop.set()
     sampler.join(5)
+    write_times = [elapsed * 1000 for elapsed, _ok in writes]
     return {"seconds": seconds, "think": think, "pages": summarize(results, seconds, lambda page, path: page),
             "lists": summarize(results, seconds, lambda page, path: variant(path) if page == "task list" else None),
             "all": summarize(results, seconds, lambda page, path: "all"), "errors": errors,
             "total_requests": len(results), "total_errors": sum(1 for *_rest, ok in results if not ok),
+            "writes": {"every": write_every, "count": len(writes), "errors": sum(1 for _t, ok in writes if not ok),
+                       "p50": statistics.median(write_times) if write_times else None,
+                       "max": max(write_times) if write_times else None},
             "workers": {str(pid): {"peak_rss_mb": rss, "hwm_mb": hwm} for pid, (rss, hwm) in peaks.items()}}
 
 

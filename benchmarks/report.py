@@ -50,6 +50,15 @@ def verdicts(figures):
     return found
 
 
+def writes_lines(writes):
+    """What the writer did during the load (nothing without --write-every)."""
+    if not writes.get("every"):
+        return []
+    return [f"Writes during the load: a ninth user, a supervisor, urged a task through the form every "
+            f"{writes['every']:g} s: {writes['count']} urges, {writes['errors']} failed, p50 {writes['p50'] or 0:.0f} ms "
+            f"(GET form + POST); each makes every kept figure stale.", ""]
+
+
 def render(figures):
     """Everything measured, as Markdown."""
     m, load, alert = figures["machine"], figures["load"], figures["alert"]
@@ -70,6 +79,7 @@ def render(figures):
         f"{args['warmup']:.0f} s of warm-up{skipped}; load average {figures['load_before'][0]:.2f} before, "
         f"{figures['load_after'][0]:.2f} after", "",
         *load_table(load), "",
+        *writes_lines(load.get("writes") or {}),
         "CPU during the load (core-seconds): " + ", ".join(
             f"{name} {value:.1f}" for name, value in figures.get("cpu", {}).items()), "",
         "Worker memory: " + ", ".join(f"pid {pid}: peak RSS {w['peak_rss_mb']:.0f} MB, VmHWM {w['hwm_mb']:.0f} MB"
@@ -77,8 +87,9 @@ def render(figures):
         f"Weekly alert ({alert['week']}{', forced resend' if alert['forced'] else ''}): "
         f"**{alert['seconds']:.1f} s**, {alert['statements']} SQL statements, {alert['messages']} messages "
         f"({alert['details']}).", "",
-        "SQL statements per page (one request, in-process): "
-        + ", ".join(f"{page} {v['statements']}" for page, v in figures["statements"].items()), "",
+        "SQL statements per page (one request, in-process, after a change / repeated): "
+        + ", ".join(f"{page} {v['statements']} / {v.get('repeat', '—')}" for page, v in figures["statements"].items()),
+        "",
     ]
     if figures.get("bulletins"):
         lines.append("Monthly bulletin (gather + render, one run, fresh process): " + "; ".join(

@@ -249,6 +249,9 @@ def parse_args():
     parser.add_argument("--warmup", type=float, default=8, help="seconds of unmeasured load first")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause of each client between requests, seconds (0: back to back)")
+    parser.add_argument("--write-every", type=float, default=0.0,
+                        help="one more user, a supervisor, urges a task this often (seconds): writes that change "
+                             "the figures every page keeps until the data changes; 0: none")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
@@ -289,6 +292,8 @@ def main():
         figures["statements"] = probe(env, "pages")
         plan = {"base": base_url, "password": "bench12345",
                 "clients": probe(env, "plan", "--clients", str(args.clients))}
+        if args.write_every:
+            plan["writer"] = probe(env, "writer")
         for client in plan["clients"]:  # --skip-pages: what the other pages do without them
             client["weights"] = {page: w for page, w in client["weights"].items() if page not in args.skip_pages}
         log(f"gunicorn {args.workers} workers x {args.threads} threads and the scheduler")
@@ -300,18 +305,26 @@ def main():
         workers = children_of(server.pid)
         log(f"warm-up {args.warmup:.0f} s, then load {args.duration:.0f} s with {args.clients} clients")
         browsers = load.login_all(plan)
-        load.run(plan, args.warmup, [], think=args.think, browsers=browsers)
+        writer = None
+        if args.write_every:
+            writer = load.Browser(base_url)
+            writer.login(plan["writer"]["username"], plan["password"])
+        load.run(plan, args.warmup, [], think=args.think, browsers=browsers, write_every=args.write_every,
+                 writer_browser=writer)
         figures["load_before"] = os.getloadavg()
         groups = {"gunicorn workers": lambda: workers, "postgres": postgres_pids,
                   "load driver (this process)": lambda: [os.getpid()], "scheduler": lambda: [scheduler.pid]}
         before = cpu_snapshot(groups)
-        figures["load"] = load.run(plan, args.duration, workers, think=args.think, browsers=browsers)
+        figures["load"] = load.run(plan, args.duration, workers, think=args.think, browsers=browsers,
+                                   write_every=args.write_every, writer_browser=writer)
         figures["cpu"] = cpu_used(before, cpu_snapshot(groups), figures["load"]["seconds"])
         figures["load_after"] = os.getloadavg()
         figures["scheduler_alive"] = scheduler.poll() is None
         with open(os.path.join(workdir, "scheduler.log")) as handle:
             figures["scheduler_log"] = handle.read()[-2000:]
         stack.close()
+        if args.write_every:
+            figures["cleanup"] = probe(env, "cleanup")
         if not args.skip_bulletins:
             log("monthly bulletin, county and city size")
             figures["bulletins"] = bulletins(env)

@@ -21,7 +21,8 @@ from tracker.services import task_queries
 T = RectificationTask
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 FILTERS = [{}, {"light": "red"}, {"light": "yellow"}, {"status": "closed"}, {"mine": "all"}, {"overdue": "1"},
-           {"lead_unit": "3"}, {"q": "整改"}, {"mine": "to_report"}, {"light": "green", "status": "draft"}]
+           {"lead_unit": "3"}, {"q": "整改"}, {"mine": "to_report"}, {"light": "green", "status": "draft"},
+           {"light": "green"}]
 
 
 @pytest.fixture

@@ -153,6 +153,18 @@ def light_clause(light, today):
     raise ValueError(f"unknown light {light!r}")
 
 
+def deadline_floor(status, light, today):
+    """The earliest deadline a task in `status` showing `light` today can have, or None for any.
+
+    A yellow or green task is not overdue, so unless its close-out is under review it is not past
+    its deadline. A list reading one status along (status, deadline) can then start at today
+    instead of stepping over every overdue task (8,000 of them at province scale: 8 ms → 0.4 ms).
+    """
+    if light in ("yellow", "green") and status in OPEN_STATUSES and status != "pending_review":
+        return today
+    return None
+
+
 def due_within_clause(days, today):
     """SQL: an open task whose deadline is today or within the next `days` days."""
     return and_(RectificationTask.status.in_(OPEN_STATUSES),

@@ -181,7 +181,7 @@ def task_page(user, filters, page, per_page):
     # A unit sees its own thousand tasks at most: sorting them is cheaper than reading status by status.
     if filters.sort == "deadline" and not user.is_unit_user:
         return OpenFirstPagination(select=filtered_tasks(user, filters, ordered=False), options=options,
-                                   statuses=statuses_to_read(user, filters), **paging)
+                                   statuses=statuses_to_read(user, filters), light=filters.light, **paging)
     return CountedPagination(select=filtered_tasks(user, filters).options(*options), **paging)
 
 
@@ -228,10 +228,14 @@ class OpenFirstPagination(CountedPagination):
     def _query_items(self):
         """The page's tasks: the first offset + per_page of each status, merged, then cut to the page."""
         query, end = self._query_args["select"], self._query_offset + self.per_page
-        parts = []
+        parts, today = [], clock.today()
         for status in self._query_args["statuses"]:
             finished = literal(int(status in FINISHED_STATUSES)).label("part")  # open ones first
-            parts.append(db.select(query.where(T.status == status).with_only_columns(T.id, T.deadline_on, finished)
+            part = query.where(T.status == status)
+            floor = lights.deadline_floor(status, self._query_args["light"], today)
+            if floor is not None:  # implied by the light filter; lets the index start there
+                part = part.where(T.deadline_on >= floor)
+            parts.append(db.select(part.with_only_columns(T.id, T.deadline_on, finished)
                                    .order_by(T.deadline_on, T.id).limit(end).subquery()))
         if not parts:
             return []
