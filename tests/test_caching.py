@@ -6,8 +6,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD, make_task
 from tests.test_dashboard import spread, statements  # noqa: F401  (fixture)
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
-from tests.workflow_helpers import TODAY, new_task, user
+from tests.workflow_helpers import TODAY, flow, frozen_today, new_task, user  # noqa: F401  (fixtures)
 from tracker import caching, clock, create_app, permissions
 from tracker.extensions import db
 from tracker.models import Notification, RectificationTask, Unit, User
@@ -54,7 +53,7 @@ def test_a_change_shows_at_once(app, client, spread, flow):
     login(client, "supervisor")
     before = red_on_dashboard(client)
     with app.app_context():
-        task = new_task(flow, "in_progress", title="刚到期", deadline_on=TODAY - timedelta(days=1))
+        new_task(flow, "in_progress", title="刚到期", deadline_on=TODAY - timedelta(days=1))
         db.session.commit()
     assert red_on_dashboard(client) == before + 1
 
