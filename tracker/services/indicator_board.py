@@ -3,13 +3,24 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case
 
 from .. import permissions
 from ..extensions import db
-from ..models import User
-from . import PermissionDenied, indicator_tasks, weakness
+from ..models import IndicatorResult, RectificationTask, User
+from ..models.task import OPEN_STATUSES, STATUSES
+from . import PermissionDenied, weakness
 
 SHOW = {"all": _l("All indicators"), "weak": _l("Weak indicators"), "strength": _l("Strengths")}
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """An open task made from a result, as the board names it: code and status, nothing else."""
+
+    id: int
+    code: str | None
+    status_label: str
 
 
 @dataclass
@@ -18,7 +29,7 @@ class BoardRow:
 
     assessment: weakness.IndicatorAssessment
     leader: User | None
-    open_tasks: list  # the open tasks made from this result that the viewer may see
+    open_tasks: list  # OpenTask: the open tasks made from this result that the viewer may see
     has_open_task: bool  # whether any open task exists, seen or not (no second one is proposed)
 
     @property
@@ -47,8 +58,7 @@ def board(user, period, show="all"):
         raise PermissionDenied(_("Only the supervision office, county leaders and the administrator see indicators."))
     show = show if show in SHOW else "all"
     assessments = weakness.evaluate_period(period)
-    visible = indicator_tasks.open_tasks_by_result(period, permissions.visible_tasks_clause(user))
-    every = indicator_tasks.open_tasks_by_result(period)
+    visible, every = _open_tasks(user, period)
     leaders = _leaders_by_title()
     result = Board(period=period, previous_period=weakness.previous_period(period), show=show,
                    total_count=len(assessments))
@@ -65,6 +75,31 @@ def board(user, period, show="all"):
         ))
     result.points_lost = round(result.points_lost, 2)
     return result
+
+
+def _open_tasks(user, period):
+    """(result id → the open tasks made from it that `user` may see, ids of the results with any open task).
+
+    One statement of a few columns, with the visibility rule as a selected flag. The board lists a
+    hundred open tasks at province scale: whole task rows (long texts, eight timestamps) loaded
+    twice, once for what the user sees and once for what exists, took 4 ms of Python, as long as
+    judging every indicator of the period; this takes 0.5 ms.
+    """
+    T = RectificationTask
+    visible = case((permissions.visible_tasks_clause(user), True), else_=False)
+    rows = db.session.execute(
+        db.select(T.indicator_result_id, T.id, T.code, T.status, visible)
+        .join(IndicatorResult, T.indicator_result_id == IndicatorResult.id)
+        .where(IndicatorResult.period_id == period.id, T.status.in_(OPEN_STATUSES))
+        .order_by(T.id))
+    shown, every, labels = {}, set(), {}
+    for result_id, task_id, code, status, is_visible in rows:
+        every.add(result_id)
+        if is_visible:
+            if status not in labels:  # each status translated once, not once per task
+                labels[status] = str(STATUSES.get(status, status))
+            shown.setdefault(result_id, []).append(OpenTask(task_id, code, labels[status]))
+    return shown, every
 
 
 def _leaders_by_title():

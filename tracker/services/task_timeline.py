@@ -2,14 +2,18 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
 from ..extensions import db
 from ..models import (
-    Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, Milestone, ProgressReport, Urge, User,
+    Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, IndicatorResult, Milestone, ProgressReport, Unit,
+    Urge, User,
 )
 from ..models.activity import ACTIONS
+from ..models.task import task_co_units
 from . import lights
 
 # audit object_type -> (model, timeline kind, the action recorded when such a record is made)
@@ -73,42 +77,116 @@ class TaskPage:
     late_milestone_ids: set = field(default_factory=set)
 
 
-def _records(model, task_id, *options):
-    """Every record of one kind on the task, by id."""
-    query = db.select(model).where(model.task_id == task_id)
-    if options:
-        query = query.options(*options)
-    return {row.id: row for row in db.session.scalars(query)}
+# The to-one relationships naming a person on the task and its records; each is read through the
+# column of the same name with "_id" (author -> author_id).
+PEOPLE = ("responsible_leader", "owner", "created_by", "author", "urged_by", "requested_by", "decided_by",
+          "done_by", "actor")
 
 
-def timeline(task):
+@dataclass
+class TaskRecords:
+    """What a task's history is made of, loaded with every person, unit and file it names."""
+
+    by_type: dict  # audit object type -> record id -> record, in id order
+    entries: list  # audit entries, oldest first
+    file_count: int
+    unit_heads: list  # the lead unit's active heads (第一责任人), by id
+
+
+def load_records(task):
+    """The task's records, audit entries and files, in a fixed number of statements whatever its history.
+
+    Loaded relationship by relationship, each kind of record fetched its people, units and files in
+    statements of its own, and the page then loaded the task's milestones and requests a second time
+    (task.milestones; the permission checks of its buttons read task.pending_extension): 23 statements
+    a view. Instead everyone the page names (and the lead unit's heads) comes in one statement, every
+    unit in one, every file in one, and each record and the task are handed what they point at.
+    """
+    by_type = {object_type: {row.id: row for row in db.session.scalars(
+                   db.select(model).where(model.task_id == task.id).order_by(model.id))}
+               for object_type, (model, _, _) in RECORD_TYPES.items()}
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.task_id == task.id)
+                                 .order_by(AuditEntry.created_at, AuditEntry.id)).all()
+    rows = [row for records in by_type.values() for row in records.values()]
+    people, unit_heads = _people(task, rows, entries)
+    _hand_out(rows + list(entries) + [task], PEOPLE, people)
+    _hand_out_units(task, by_type["progress_report"].values())
+    _hand_out_indicator_result(task)
+    file_count = _hand_out_files(task, by_type)
+    milestones = sorted(by_type["milestone"].values(), key=lambda milestone: (milestone.due_on, milestone.id))
+    set_committed_value(task, "milestones", milestones)
+    set_committed_value(task, "extension_requests", list(by_type["extension_request"].values()))
+    set_committed_value(task, "closeout_requests", list(by_type["closeout_request"].values()))
+    return TaskRecords(by_type, entries, file_count, unit_heads)
+
+
+def _people(task, rows, entries):
+    """(id -> User for everyone the task, its records and audit entries name; the lead unit's heads), one statement."""
+    ids = {getattr(row, name + "_id", None) for row in [task, *rows, *entries] for name in PEOPLE}
+    ids.discard(None)
+    is_head = and_(User.unit_id == task.lead_unit_id, User.role == "unit_head", User.is_active.is_(True))
+    found = db.session.execute(
+        db.select(User, is_head).where(or_(User.id.in_(ids), is_head)).order_by(User.id)).all()
+    return {user.id: user for user, _ in found}, [user for user, head in found if head]
+
+
+def _hand_out(rows, names, by_id):
+    """Set each row's to-one relationships among `names` to the object its `<name>_id` column points at."""
+    for row in rows:
+        for name in names:
+            if hasattr(row, name + "_id"):
+                set_committed_value(row, name, by_id.get(getattr(row, name + "_id")))
+
+
+def _hand_out_units(task, reports):
+    """The lead unit, the co-organizing units and the reporting units, in one statement."""
+    co_units = db.select(task_co_units.c.unit_id).where(task_co_units.c.task_id == task.id)
+    wanted = {task.lead_unit_id} | {report.unit_id for report in reports}
+    found = db.session.execute(db.select(Unit, Unit.id.in_(co_units))
+                               .where(or_(Unit.id.in_(wanted), Unit.id.in_(co_units))).order_by(Unit.id)).all()
+    units = {unit.id: unit for unit, _ in found}
+    _hand_out([task], ("lead_unit",), units)
+    _hand_out(reports, ("unit",), units)
+    set_committed_value(task, "co_units", [unit for unit, is_co_unit in found if is_co_unit])
+
+
+def _hand_out_indicator_result(task):
+    """The indicator result the task was made from, with its indicator and period, in one statement."""
+    if task.indicator_result_id is None:
+        return
+    result = db.session.scalars(
+        db.select(IndicatorResult).where(IndicatorResult.id == task.indicator_result_id)
+        .options(joinedload(IndicatorResult.indicator), joinedload(IndicatorResult.period))).one()
+    set_committed_value(task, "indicator_result", result)
+
+
+def _hand_out_files(task, by_type):
+    """Every file of the task in one statement, handed to its report or close-out request; how many there are."""
+    files = db.session.scalars(
+        db.select(Attachment).where(Attachment.task_id == task.id).order_by(Attachment.id)).all()
+    for object_type, column in (("progress_report", "report_id"), ("closeout_request", "closeout_request_id")):
+        owned = {}
+        for file in files:
+            owned.setdefault(getattr(file, column), []).append(file)
+        for record in by_type[object_type].values():
+            set_committed_value(record, "attachments", owned.get(record.id, []))
+    return len(files)
+
+
+def timeline(task, records=None):
     """The task's steps, newest first: each audit entry with its record, plus records no entry points at."""
-    # Each record's people loaded with it: the page names them all (a fixed number of queries).
-    records = {
-        "progress_report": _records(ProgressReport, task.id, selectinload(ProgressReport.attachments),
-                                    selectinload(ProgressReport.unit), selectinload(ProgressReport.author)),
-        "urge": _records(Urge, task.id, selectinload(Urge.urged_by)),
-        "extension_request": _records(ExtensionRequest, task.id, selectinload(ExtensionRequest.requested_by),
-                                      selectinload(ExtensionRequest.decided_by)),
-        "closeout_request": _records(CloseoutRequest, task.id, selectinload(CloseoutRequest.attachments),
-                                     selectinload(CloseoutRequest.requested_by),
-                                     selectinload(CloseoutRequest.decided_by)),
-        "milestone": _records(Milestone, task.id, selectinload(Milestone.done_by)),
-    }
-    entries = db.session.scalars(
-        db.select(AuditEntry).where(AuditEntry.task_id == task.id).options(selectinload(AuditEntry.actor))
-        .order_by(AuditEntry.created_at, AuditEntry.id)
-    ).all()
+    if records is None:
+        records = load_records(task)
     items, referenced = [], set()
-    for entry in entries:
-        record = records.get(entry.object_type, {}).get(entry.object_id)
+    for entry in records.entries:
+        record = records.by_type.get(entry.object_type, {}).get(entry.object_id)
         if record is not None:
             referenced.add((entry.object_type, entry.object_id))
         kind = RECORD_TYPES[entry.object_type][1] if record is not None else "audit"
         items.append(TimelineItem(entry.created_at, entry.action, entry.actor, entry.from_status,
                                   entry.to_status, entry.reason, kind, record))
     # Records made without an audit entry (e.g. loaded by a seed script) still show.
-    for object_type, rows in records.items():
+    for object_type, rows in records.by_type.items():
         _, kind, action = RECORD_TYPES[object_type]
         for row in rows.values():
             if (object_type, row.id) not in referenced:
@@ -140,18 +218,12 @@ def deadline_history(task):
 
 def task_page(task):
     """Everything the task page shows."""
-    heads = db.session.scalars(
-        db.select(User).where(User.unit_id == task.lead_unit_id, User.role == "unit_head",
-                              User.is_active.is_(True)).order_by(User.id)
-    ).all()
-    urges = db.session.scalar(db.select(db.func.count()).select_from(Urge).where(Urge.task_id == task.id))
-    files = db.session.scalar(
-        db.select(db.func.count()).select_from(Attachment).where(Attachment.task_id == task.id))
+    records = load_records(task)
     today = clock.today()
     late = {m.id for m in task.milestones if not m.is_done and m.due_on < today}
     return TaskPage(
         state=lights.task_state(task, today, bool(late)), is_on_time=lights.is_on_time(task),
-        timeline=timeline(task), deadlines=deadline_history(task), unit_heads=heads, urge_count=urges,
-        pending_extension=task.pending_extension, pending_closeout=task.pending_closeout,
-        attachment_count=files, late_milestone_ids=late,
+        timeline=timeline(task, records), deadlines=deadline_history(task), unit_heads=records.unit_heads,
+        urge_count=len(records.by_type["urge"]), pending_extension=task.pending_extension,
+        pending_closeout=task.pending_closeout, attachment_count=records.file_count, late_milestone_ids=late,
     )
