@@ -182,3 +182,35 @@ def test_users_seeing_different_tasks_have_different_keys(app, spread, flow):
     with app.app_context():
         keys = {permissions.visibility_key(user(flow, key)) for key in ("supervisor", "leader", "lead_head", "co_head")}
     assert len(keys) == 4
+
+
+def test_threads_missing_the_same_figures_compute_them_once():
+    """When four threads of a worker miss the same key at once, is it computed once and given to all four?"""
+    import threading
+    import time
+
+    cache, calls, got = caching.FigureCache(1024 * 1024), [], []
+
+    def make():
+        calls.append(1)
+        time.sleep(0.2)  # long enough for the other threads to arrive meanwhile
+        return "figures"
+
+    threads = [threading.Thread(target=lambda: got.append(cache.get_or_make("key", make))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert got == ["figures"] * 4 and len(calls) == 1
+
+
+def test_a_failed_computation_is_not_kept():
+    """When the thread computing a figure fails, does the next request compute it afresh?"""
+    cache = caching.FigureCache(1024 * 1024)
+
+    def broken():
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_make("key", broken)
+    assert cache.get_or_make("key", lambda: "figures") == "figures"

@@ -44,33 +44,74 @@ SETTINGS = ("YELLOW_DUE_DAYS", "YELLOW_SILENT_DAYS", "BULLETIN_EXPLAIN_UNITS", "
 
 
 class FigureCache:
-    """A size-bounded LRU map shared by the threads of one process."""
+    """A size-bounded LRU map shared by the threads of one process.
+
+    Right after a change every thread of a worker misses the same keys at once (three
+    supervisors opening the dashboard): the first computes, the others wait for its result
+    rather than computing it again.
+    """
 
     def __init__(self, max_bytes):
         self.lock = threading.Lock()
         self.entries = LRUCache(maxsize=max_bytes, getsizeof=_weight) if max_bytes > 0 else None
+        self.computing = {}  # key -> Pending, while one thread computes it
         self.hits = self.misses = 0
 
     def get_or_make(self, key, make):
-        """The value kept under `key`, or make() kept there (computed outside the lock)."""
+        """The value kept under `key`, or make() kept there (computed outside the lock, once at a time)."""
         if self.entries is None:
             return make()
         with self.lock:
-            try:
-                value = self.entries[key]
-            except KeyError:
-                value = None
-            else:
+            if key in self.entries:
                 self.hits += 1
-                return value
-        value = make()
+                return self.entries[key]
+            pending = self.computing.get(key)
+            owner = pending is None
+            if owner:
+                pending = self.computing[key] = Pending()
+        if not owner:
+            return pending.result(make)
+        try:
+            value = make()
+        except BaseException:
+            with self.lock:
+                self.computing.pop(key, None)
+            pending.fail()
+            raise
         with self.lock:
+            self.computing.pop(key, None)
             self.misses += 1
             try:
                 self.entries[key] = value
             except ValueError:
                 pass  # larger than the whole cache: used once, not kept
+        pending.give(value)
         return value
+
+
+class Pending:
+    """A value one thread is computing, for the threads that asked for it meanwhile."""
+
+    WAIT = 30  # seconds; then a waiter computes the value itself
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.ok, self.value = False, None
+
+    def give(self, value):
+        """Hand the value to the waiters."""
+        self.ok, self.value = True, value
+        self.done.set()
+
+    def fail(self):
+        """The computation failed: each waiter tries on its own."""
+        self.done.set()
+
+    def result(self, make):
+        """The computed value, or make() when the computing thread failed or took too long."""
+        if self.done.wait(self.WAIT) and self.ok:
+            return self.value
+        return make()
 
 
 def _weight(value):
