@@ -16,7 +16,7 @@ from tracker import clock, permissions
 from tracker.extensions import db
 from tracker.models import RectificationTask, User, task_co_units
 from tracker.models.task import FINISHED_STATUSES
-from tracker.services import task_queries
+from tracker.services import action_views, task_queries
 
 T = RectificationTask
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -68,12 +68,12 @@ def test_the_needs_my_action_counts_match_one_count_per_view(seeded):
     """Does the one-statement count of each view, and of any view, equal counting each view on its own?"""
     today = clock.today()
     for user in users():
-        views = task_queries.mine_views(user)
+        views = action_views.mine_views(user)
         expected = {}
         for view in [*views, "all"] if views else []:
             expected[view] = db.session.scalar(select(func.count()).select_from(T).where(
-                permissions.visible_tasks_clause(user), task_queries.mine_clause(user, view, today)))
-        assert task_queries.mine_counts(user, today) == expected, user.username
+                permissions.visible_tasks_clause(user), action_views.mine_clause(user, view, today)))
+        assert action_views.mine_counts(user, today) == expected, user.username
         assert not views or expected["all"] > 0
 
 

@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.models import (
     AssessmentPeriod, CloseoutRequest, Indicator, IndicatorResult, Milestone, ProgressReport, Unit, Urge,
 )
-from tracker.services import task_queries
+from tracker.services import action_views, task_queries
 from tracker.services.task_queries import TaskFilters
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -177,7 +177,7 @@ def test_needs_my_action_for_unit_users(app, flow):
         assert mine(flow, "co_head", "urged") == []  # urges count against the lead unit
         assert mine(flow, "lead_head", "rejected") == ["被退回"]
         assert mine(flow, "lead_head", "all") == ["待签收", "未报送", "被催办", "被退回"]
-        assert task_queries.mine_counts(user(flow, "lead_head")) == {
+        assert action_views.mine_counts(user(flow, "lead_head")) == {
             "to_accept": 1, "to_report": 2, "urged": 1, "rejected": 1, "all": 4}
         assert silent.id  # listed under to_report above
 

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..services import dashboard, task_queries
+from ..services import action_views, dashboard, task_queries
 from . import bp, figures
 
 
@@ -21,7 +21,7 @@ def index():
         if filters.period_id and period is None:
             ignored.append("period")
         page = {"template_name_or_list": "main/index.html", "figures": figures.office_body(current_user, period),
-                "views": task_queries.mine_views(current_user), "view_counts": task_queries.mine_counts(current_user)}
+                "views": action_views.mine_views(current_user), "view_counts": action_views.mine_counts(current_user)}
     if ignored:
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
     return render_template(**page)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from .. import caching, clock, permissions
 from ..extensions import db
 from ..models import AssessmentPeriod, Unit
-from . import charts, dashboard_queries, task_queries, weakness
+from . import action_views, charts, dashboard_queries, task_queries, weakness
 from .bulletin_data import Figures, rank_rows
 from .lights import states_for
 
@@ -109,7 +109,7 @@ def office_dashboard(user, period=None, today=None):
         lights=dashboard_queries.light_counts(scope, today), totals=totals, units=units, leaders=leaders,
         overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
         weak=weak_rows(user, weak_period, today) if weak_period else [],
-        views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today), as_of=today,
+        views=action_views.mine_views(user), view_counts=action_views.mine_counts(user, today), as_of=today,
     )
     lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
     dash.chart_units = len(lowest)
@@ -145,13 +145,13 @@ def unit_dashboard(user, today=None):
     """A unit user's home: the unit's tasks by light and status, what waits for them, what is overdue."""
     today = today or clock.today()
     actions = task_queries.task_page(user, task_queries.TaskFilters(mine="all"), 1, ACTION_ROWS).items \
-        if task_queries.mine_views(user) else []
+        if action_views.mine_views(user) else []
     if today == clock.today():  # the same for every member of the unit until its tasks change
         unit = caching.cached("unit_dashboard", permissions.visibility_key(user), lambda: unit_figures(user, today))
     else:
         unit = unit_figures(user, today)
     return UnitDashboard(
-        unit=user.unit, views=task_queries.mine_views(user), view_counts=task_queries.mine_counts(user, today),
+        unit=user.unit, views=action_views.mine_views(user), view_counts=action_views.mine_counts(user, today),
         actions=actions, states=states_for(actions, today), as_of=today, **unit,
     )
 

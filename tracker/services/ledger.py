@@ -28,7 +28,7 @@ from ..models import (
     AssessmentPeriod, Indicator, Milestone, ProgressReport, RectificationTask, Unit, User, task_co_units,
 )
 from ..models.task import LEVELS, SOURCES, STATUSES
-from . import DomainError, lights, task_queries
+from . import DomainError, action_views, lights, task_queries
 
 T = RectificationTask
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -204,7 +204,7 @@ def _shorten(text):
 
 def describe(filters):
     """(label, value) for each filter in force, names looked up, in the words of the list's form."""
-    views = {"all": _("Needs my action"), **task_queries.UNIT_VIEWS, **task_queries.OFFICE_VIEWS}
+    views = {"all": _("Needs my action"), **action_views.UNIT_VIEWS, **action_views.OFFICE_VIEWS}
     lookups = (
         ("lead_unit_id", _("Lead unit"), Unit, "name"),
         ("co_unit_id", _("Co-organizing unit"), Unit, "name"),

@@ -4,17 +4,16 @@ from dataclasses import astuple, dataclass, fields, replace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import and_, case, exists, false, func, literal, or_, union_all
+from sqlalchemy import case, func, literal, or_, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import caching, clock, permissions
 from ..extensions import db
 from ..models import (
-    AssessmentPeriod, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult, ProgressReport,
-    RectificationTask, Unit, Urge, User,
+    AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, Urge, User,
 )
 from ..models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
-from . import PermissionDenied, lights
+from . import PermissionDenied, action_views, lights
 
 T = RectificationTask
 # Closed and cancelled tasks sink below open ones in the default order: the list is a work queue.
@@ -37,22 +36,6 @@ SORT_LABELS = {
     "title": _l("Title"),
     "-percent": _l("Percent done, highest first"),
 }
-# "Needs my action": what each kind of user is waiting to do.
-UNIT_VIEWS = {
-    "to_accept": _l("To accept"),
-    "to_report": _l("To report"),
-    "urged": _l("Urged"),
-    "rejected": _l("Close-out rejected"),
-}
-OFFICE_VIEWS = {
-    "to_dispatch": _l("To dispatch"),
-    "to_review": _l("Close-out to review"),
-    "extensions": _l("Extensions to decide"),
-}
-# The statuses a task can have in each view (mine_clause below says the same in SQL).
-VIEW_STATUSES = {"to_accept": ("assigned",), "to_report": ("in_progress",), "urged": ("assigned", "in_progress"),
-                 "rejected": ("in_progress",), "to_dispatch": ("draft",), "to_review": ("pending_review",),
-                 "extensions": ("in_progress",)}
 MAX_DUE_WITHIN = 366
 # Query-string name -> TaskFilters field, for the integer id filters.
 ID_ARGS = {"lead_unit": "lead_unit_id", "co_unit": "co_unit_id", "leader": "leader_id", "period": "period_id",
@@ -83,7 +66,7 @@ class TaskFilters:
         """Parse query-string arguments, ignoring what does not parse; returns (filters, ignored names)."""
         ignored, values = [], {}
         for name, allowed in (("status", STATUSES), ("light", lights.LIGHTS), ("source", SOURCES),
-                              ("level", LEVELS), ("mine", {"all", *UNIT_VIEWS, *OFFICE_VIEWS})):
+                              ("level", LEVELS), ("mine", {"all", *action_views.UNIT_VIEWS, *action_views.OFFICE_VIEWS})):
             value = args.get(name) or None
             if value and value not in allowed:
                 ignored.append(name)
@@ -128,11 +111,6 @@ def visible_tasks(user):
     return db.select(T).where(permissions.visible_tasks_clause(user))
 
 
-def _involves_unit(unit_id):
-    """SQL: the unit leads or co-organizes the task."""
-    return T.id.in_(permissions.unit_task_ids(unit_id))
-
-
 def _like(text):
     """A LIKE pattern matching `text` literally anywhere."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -158,7 +136,7 @@ def filtered_tasks(user, filters, today=None, ordered=True):
     if filters.due_within is not None:
         query = query.where(lights.due_within_clause(filters.due_within, today))
     if filters.mine:
-        query = query.where(mine_clause(user, filters.mine, today))
+        query = query.where(action_views.mine_clause(user, filters.mine, today))
     if filters.q:
         pattern = _like(filters.q)
         # Words without letter case (Chinese, digits) need no case folding, and LIKE scans three times
@@ -177,17 +155,12 @@ def task_page(user, filters, page, per_page):
     options = (selectinload(T.lead_unit), selectinload(T.co_units), selectinload(T.owner),
                selectinload(T.responsible_leader))
     paging = dict(session=db.session(), page=page, per_page=per_page, max_per_page=100, error_out=False,
-                  count_key=(list_scope_key(user), filters.without_sort()))
+                  count_key=(action_views.list_scope_key(user), filters.without_sort()))
     # A unit sees its own thousand tasks at most: sorting them is cheaper than reading status by status.
     if filters.sort == "deadline" and not user.is_unit_user:
         return OpenFirstPagination(select=filtered_tasks(user, filters, ordered=False), options=options,
                                    statuses=statuses_to_read(user, filters), light=filters.light, **paging)
     return CountedPagination(select=filtered_tasks(user, filters).options(*options), **paging)
-
-
-def list_scope_key(user):
-    """What, besides the filters, decides which tasks a list holds: the visible tasks and the user's views."""
-    return permissions.visibility_key(user), user.role, user.unit_id
 
 
 def statuses_to_read(user, filters):
@@ -198,8 +171,8 @@ def statuses_to_read(user, filters):
     if user.is_unit_user:
         statuses = [status for status in statuses if status != "draft"]  # never visible to units
     if filters.mine:
-        views = mine_views(user) if filters.mine == "all" else [filters.mine]
-        waiting = {status for view in views for status in VIEW_STATUSES.get(view, ())}
+        views = action_views.mine_views(user) if filters.mine == "all" else [filters.mine]
+        waiting = {status for view in views for status in action_views.VIEW_STATUSES.get(view, ())}
         statuses = [status for status in statuses if status in waiting]
     return statuses
 
@@ -244,76 +217,6 @@ class OpenFirstPagination(CountedPagination):
                 .order_by(merged.c.part, merged.c.deadline_on, merged.c.id)
                 .offset(self._query_offset).limit(self.per_page).options(*self._query_args["options"]))
         return list(self._query_args["session"].scalars(page))
-
-
-def mine_views(user):
-    """The "needs my action" views this user has (none for leaders and administrators)."""
-    if user.is_unit_user:
-        views = dict(UNIT_VIEWS)
-        if user.role != permissions.UNIT_HEAD:
-            views.pop("to_accept")  # only the head accepts
-        return views
-    if user.role == permissions.SUPERVISOR:
-        return dict(OFFICE_VIEWS)
-    return {}
-
-
-def mine_clause(user, view, today):
-    """SQL: the task waits for `user` to act in the way `view` names ("all": any of their views)."""
-    views = mine_views(user)
-    if view == "all":
-        return or_(false(), *(mine_clause(user, name, today) for name in views))
-    if view not in views:
-        return false()
-    unit_id = user.unit_id
-    if view == "to_accept":
-        return and_(T.status == "assigned", T.lead_unit_id == unit_id)
-    if view == "to_report":
-        recent = exists().where(ProgressReport.task_id == T.id, ProgressReport.unit_id == unit_id,
-                                ProgressReport.created_at >= lights.silent_cutoff(today))
-        return and_(T.status == "in_progress", _involves_unit(unit_id), ~recent)
-    if view == "urged":
-        # An urge stays open until the unit reports after it.
-        answered = exists().where(ProgressReport.task_id == Urge.task_id, ProgressReport.unit_id == unit_id,
-                                  ProgressReport.created_at >= Urge.created_at)
-        open_urge = exists().where(Urge.task_id == T.id, Urge.unit_id == unit_id, ~answered)
-        return and_(T.status.in_(("assigned", "in_progress")), T.lead_unit_id == unit_id, open_urge)
-    if view == "rejected":
-        # Back in progress with a rejected request: the unit has to rework and ask again.
-        rejected = exists().where(CloseoutRequest.task_id == T.id, CloseoutRequest.status == "rejected")
-        return and_(T.status == "in_progress", T.lead_unit_id == unit_id, rejected)
-    if view == "to_dispatch":
-        return T.status == "draft"
-    if view == "to_review":
-        return T.status == "pending_review"
-    pending = exists().where(ExtensionRequest.task_id == T.id, ExtensionRequest.status == "pending")
-    return and_(T.status == "in_progress", pending)
-
-
-def mine_counts(user, today=None):
-    """How many visible tasks are in each of the user's "needs my action" views, and in any ("all").
-
-    One statement: each view's ids are selected on their own (each can use its indexes, where
-    "view 1 OR view 2 OR …" makes PostgreSQL scan every task), then counted per view and distinct.
-    """
-    today = today or clock.today()
-    if not mine_views(user):
-        return {}
-    if today != clock.today():
-        return _count_views(user, today)
-    return caching.cached("mine_counts", list_scope_key(user), lambda: _count_views(user, today))
-
-
-def _count_views(user, today):
-    """mine_counts, counted now."""
-    views = list(mine_views(user))
-    visible = permissions.visible_tasks_clause(user)
-    found = union_all(*(db.select(T.id.label("task_id"), literal(view).label("view"))
-                        .where(visible, mine_clause(user, view, today)) for view in views)).subquery()
-    row = db.session.execute(db.select(
-        *(func.coalesce(func.sum(case((found.c.view == view, 1), else_=0)), 0) for view in views),
-        func.count(func.distinct(found.c.task_id)))).one()
-    return {**dict(zip(views, row[:-1])), "all": row[-1]}
 
 
 def status_counts(user):

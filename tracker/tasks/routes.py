@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..services import (
-    ConflictError, DomainError, PermissionDenied, attachments, lights, task_editing, task_queries, task_timeline,
+    ConflictError, DomainError, PermissionDenied, action_views, attachments, lights, task_editing, task_queries,
+    task_timeline,
 )
 from ..services.workflow import DuplicateSubmission
 from . import bp
@@ -72,8 +73,8 @@ def index():
     pagination = task_queries.task_page(current_user, filters, page, current_app.config["TASKS_PER_PAGE"])
     return render_template(
         "tasks/index.html", pagination=pagination, states=lights.states_for(pagination.items), filters=filters,
-        choices=task_queries.filter_choices(current_user), views=task_queries.mine_views(current_user),
-        view_counts=task_queries.mine_counts(current_user),
+        choices=task_queries.filter_choices(current_user), views=action_views.mine_views(current_user),
+        view_counts=action_views.mine_counts(current_user),
     )
 
 
