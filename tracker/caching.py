@@ -52,6 +52,7 @@ class FigureCache:
     """
 
     def __init__(self, max_bytes):
+        """An empty map holding at most `max_bytes` (roughly); 0 keeps nothing."""
         self.lock = threading.Lock()
         self.entries = LRUCache(maxsize=max_bytes, getsizeof=_weight) if max_bytes > 0 else None
         self.computing = {}  # key -> Pending, while one thread computes it
@@ -95,6 +96,7 @@ class Pending:
     WAIT = 30  # seconds; then a waiter computes the value itself
 
     def __init__(self):
+        """Not computed yet."""
         self.done = threading.Event()
         self.ok, self.value = False, None
 
@@ -126,11 +128,8 @@ def init_app(app):
 
 def cached(name, key, make):
     """make(), computed once per (name, key) while the data, the day and the settings stay the same."""
-    version = data_version()
-    if version is None:
-        return make()
     config = current_app.config
-    full_key = (name, key, version, clock.today(), tuple(config.get(setting) for setting in SETTINGS))
+    full_key = (name, key, data_version(), clock.today(), tuple(config.get(setting) for setting in SETTINGS))
     return current_app.extensions["figure_cache"].get_or_make(full_key, make)
 
 
