@@ -100,13 +100,14 @@ def office_dashboard(user, period=None, today=None):
     scope = dashboard_queries.scope_clause(user, period.id if period else None)
     # 情况说明 flags only where the ranking is the bulletin's: every task of the county, no period chosen.
     explain = current_app.config["BULLETIN_EXPLAIN_UNITS"] if permissions.sees_all_tasks(user) and not period else 0
-    units = rank_rows(dashboard_queries.unit_rows(scope, today), explain)
+    found = dashboard_queries.scope_figures(scope, today)
+    units = rank_rows(found.units, explain)
     totals = totals_of(units)
     leaders = dashboard_queries.leader_rows(scope, today) if permissions.sees_all_tasks(user) else []
     weak_period = period or dashboard_queries.latest_assessed_period()
     dash = OfficeDashboard(
-        period=period, periods=dashboard_queries.periods(), statuses=dashboard_queries.status_counts(scope),
-        lights=dashboard_queries.light_counts(scope, today), totals=totals, units=units, leaders=leaders,
+        period=period, periods=dashboard_queries.periods(), statuses=found.statuses, lights=found.lights,
+        totals=totals, units=units, leaders=leaders,
         overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
         weak=weak_rows(user, weak_period, today) if weak_period else [],
         views=action_views.mine_views(user), view_counts=action_views.mine_counts(user, today), as_of=today,
@@ -159,7 +160,7 @@ def unit_dashboard(user, today=None):
 def unit_figures(user, today):
     """The unit's lights, statuses, overdue list and own figures, as plain data."""
     scope = dashboard_queries.scope_clause(user)
-    own = dashboard_queries.unit_rows(scope, today, lead_unit_id=user.unit_id) if user.unit_id else []
-    return {"lights": dashboard_queries.light_counts(scope, today),
-            "statuses": dashboard_queries.status_counts(scope, hide_drafts=True),
-            "overdue": dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), "figures": own[0] if own else None}
+    found = dashboard_queries.scope_figures(scope, today, hide_drafts=True)
+    own = next((row for row in found.units if user.unit_id and row.unit_id == user.unit_id), None)
+    return {"lights": found.lights, "statuses": found.statuses,
+            "overdue": dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), "figures": own}

@@ -10,19 +10,24 @@ they agree on the same tasks:
 - on time: ``on_time_clause``, the twin of lights.is_on_time;
 - due: ``due_clause``, the twin of bulletin_history.TaskAsOf.is_due on today.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import and_, case, func, or_, true
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
 from ..models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit, Urge, User
-from ..models.task import STATUSES
+from ..models.task import OPEN_STATUSES, STATUSES
 from . import lights
 from .bulletin_data import Figures, UnitRow, overdue_rows
 from .bulletin_history import COUNTED_OUT, TaskAsOf
 
 T = RectificationTask
 FIGURE_FIELDS = ("tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue", "on_time", "due")
+# The Figures field that counts the tasks of a status.
+STATUS_FIELDS = {"closed": "closed", "assigned": "to_accept", "in_progress": "in_progress",
+                 "pending_review": "pending_review"}
 
 
 def on_time_clause():
@@ -70,39 +75,62 @@ def _figures_of(row):
     return {name: int(getattr(row, name) or 0) for name in FIGURE_FIELDS}
 
 
-def status_counts(scope, hide_drafts=False):
-    """status -> how many tasks in scope (every status present, 0 when none)."""
-    counts = dict.fromkeys(STATUSES, 0)
+@dataclass
+class ScopeFigures:
+    """Every count the dashboard shows of its scope, from one pass over the tasks."""
+
+    statuses: dict  # status -> how many tasks
+    lights: dict  # light -> how many tasks show it today
+    units: list  # a bulletin UnitRow per lead unit with counted tasks, urges included; not yet ranked
+
+
+def scope_figures(scope, today, hide_drafts=False):
+    """Statuses, lights and lead units of the tasks in scope, in one aggregate (plus urges and names).
+
+    Grouped by (lead unit, status) and summed here: one scan of the tasks instead of three
+    (statuses, lights, units: 225 → ~120 ms of SQL at 100,000 tasks; it runs after every
+    change, benchmarks/RESULTS.md). The same conditions as the list's filters.
+    """
+    rows = db.session.execute(
+        db.select(T.lead_unit_id, T.status, func.count(T.id).label("tasks"),
+                  _count_if(lights.overdue_clause(today)).label("overdue"),
+                  _count_if(on_time_clause()).label("on_time"), _count_if(due_clause(today)).label("due"),
+                  _count_if(lights.light_clause("yellow", today)).label("yellow"))
+        .where(scope).group_by(T.lead_unit_id, T.status)).all()
+    statuses = dict.fromkeys(STATUSES, 0)
     if hide_drafts:
-        del counts["draft"]  # unit users never see drafts: a "0 drafts" card would only puzzle them
-    rows = db.session.execute(db.select(T.status, func.count()).where(scope).group_by(T.status))
-    counts.update((status, n) for status, n in rows if status in counts)
-    return counts
+        del statuses["draft"]  # unit users never see drafts: a "0 drafts" card would only puzzle them
+    counts = dict.fromkeys(lights.LIGHTS, 0)
+    units = {}
+    for row in rows:
+        if row.status in statuses:
+            statuses[row.status] += row.tasks
+        if row.status in OPEN_STATUSES:  # red is overdue; the rest of the open tasks are yellow or green
+            counts["red"] += row.overdue
+            counts["yellow"] += row.yellow
+            counts["green"] += row.tasks - row.overdue - row.yellow
+        if row.status in COUNTED_OUT:
+            continue
+        _add(units.setdefault(row.lead_unit_id, UnitRow(unit_id=row.lead_unit_id)), row)
+    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.id.in_(list(units)))).all()) \
+        if units else {}
+    urged = dict(db.session.execute(
+        db.select(Urge.unit_id, func.count()).join(T, T.id == Urge.task_id)
+        .where(scope, counted_clause()).group_by(Urge.unit_id)).all()) if units else {}
+    for unit_id, row in units.items():
+        row.unit_name, row.urges = names.get(unit_id, ""), int(urged.get(unit_id, 0))
+    return ScopeFigures(statuses=statuses, lights=counts, units=list(units.values()))
 
 
-def light_counts(scope, today):
-    """light -> how many tasks in scope show it today (the same conditions as the list's light filter)."""
-    row = db.session.execute(db.select(
-        *(_count_if(lights.light_clause(light, today)).label(light) for light in lights.LIGHTS)
-    ).select_from(T).where(scope)).one()
-    return {light: int(getattr(row, light) or 0) for light in lights.LIGHTS}
-
-
-def unit_rows(scope, today, lead_unit_id=None):
-    """One bulletin UnitRow per lead unit with counted tasks in scope, urges included; not yet ranked."""
-    query = (
-        db.select(T.lead_unit_id, Unit.name, *_figure_columns(today))
-        .join(Unit, Unit.id == T.lead_unit_id)
-        .where(scope, counted_clause())
-        .group_by(T.lead_unit_id, Unit.name)
-    )
-    urges = db.select(Urge.unit_id, func.count()).join(T, T.id == Urge.task_id).where(scope, counted_clause())
-    if lead_unit_id is not None:
-        query = query.where(T.lead_unit_id == lead_unit_id)
-        urges = urges.where(Urge.unit_id == lead_unit_id)
-    urged = dict(db.session.execute(urges.group_by(Urge.unit_id)).all())
-    return [UnitRow(unit_id=row.lead_unit_id, unit_name=row.name, urges=int(urged.get(row.lead_unit_id, 0)),
-                    **_figures_of(row)) for row in db.session.execute(query)]
+def _add(figures, row):
+    """Add one (lead unit, status) group's counts to a Figures."""
+    figures.tasks += row.tasks
+    status_field = STATUS_FIELDS.get(row.status)
+    if status_field:
+        setattr(figures, status_field, getattr(figures, status_field) + row.tasks)
+    figures.overdue += int(row.overdue or 0)
+    figures.on_time += int(row.on_time or 0)
+    figures.due += int(row.due or 0)
 
 
 def leader_rows(scope, today):
