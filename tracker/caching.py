@@ -56,7 +56,6 @@ class FigureCache:
         self.lock = threading.Lock()
         self.entries = LRUCache(maxsize=max_bytes, getsizeof=_weight) if max_bytes > 0 else None
         self.computing = {}  # key -> Pending, while one thread computes it
-        self.hits = self.misses = 0
 
     def get_or_make(self, key, make):
         """The value kept under `key`, or make() kept there (computed outside the lock, once at a time)."""
@@ -64,7 +63,6 @@ class FigureCache:
             return make()
         with self.lock:
             if key in self.entries:
-                self.hits += 1
                 return self.entries[key]
             pending = self.computing.get(key)
             owner = pending is None
@@ -81,7 +79,6 @@ class FigureCache:
             raise
         with self.lock:
             self.computing.pop(key, None)
-            self.misses += 1
             try:
                 self.entries[key] = value
             except ValueError:

@@ -51,8 +51,6 @@ class OfficeDashboard:
     overdue: list  # bulletin OverdueRows, most days late first
     weak_period: AssessmentPeriod | None
     weak: list = field(default_factory=list)  # WeakRows, most points lost first
-    views: dict = field(default_factory=dict)  # "needs my action" views of a supervisor
-    view_counts: dict = field(default_factory=dict)
     unit_chart: str = ""
     leader_chart: str = ""
     chart_units: int = 0  # units in the unit chart, fewer than len(units) when only the lowest are drawn
@@ -109,8 +107,7 @@ def office_dashboard(user, period=None, today=None):
         period=period, periods=dashboard_queries.periods(), statuses=found.statuses, lights=found.lights,
         totals=totals, units=units, leaders=leaders,
         overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
-        weak=weak_rows(user, weak_period, today) if weak_period else [],
-        views=action_views.mine_views(user), view_counts=action_views.mine_counts(user, today), as_of=today,
+        weak=weak_rows(user, weak_period, today) if weak_period else [], as_of=today,
     )
     lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
     dash.chart_units = len(lowest)
