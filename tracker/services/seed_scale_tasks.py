@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from .. import clock
 from . import demo, notifications
 from .seed_scale import COLUMNS, TABLE_ORDER
+from .seed_scale_history import REPORTING, TaskAudit, Timeline, days
 
 CHUNK_TASKS = 2000  # tasks whose rows are written together (parents first)
 STATUS_WEIGHTS = {"draft": 2, "assigned": 6, "in_progress": 57, "pending_review": 5, "closed": 25, "cancelled": 5}
@@ -30,7 +31,6 @@ SOURCE_WEIGHTS = {"inspection": 30, "survey": 20, "supervision": 30, "manual": 2
 LEVEL_WEIGHTS = {"normal": 80, "key": 15, "listed": 5}
 CO_UNIT_WEIGHTS = (45, 30, 17, 8)  # 0, 1, 2, 3 co-units
 MILESTONE_WEIGHTS = (40, 30, 20, 10)  # 0–3 milestones
-REPORTING = ("in_progress", "pending_review", "closed")
 SUFFIXES = ("", "", "", "专项整改", "问题整改", "（第二轮）", "攻坚行动", "提质增效")
 SOURCE_DETAILS = {"inspection": "省委巡视反馈问题第{n}条", "survey": "群众满意度调查问题第{n}项",
                   "supervision": "督查室专项督查发现问题第{n}条", "manual": None}
@@ -47,11 +47,6 @@ MILESTONE_TITLES = ("完成问题摸排和台账建立", "完成整改方案审�
 INBOX_KINDS = {"unit": ("dispatched", "urged", "extension_approved", "closeout_rejected", "closeout_approved"),
                "supervisor": ("accepted", "closeout_requested", "extension_requested"),
                "leader": ("dispatched", "urged", "closeout_approved")}
-
-
-def days(value):
-    """A timedelta of `value` days."""
-    return timedelta(days=value)
 
 
 def allocate(total, weights, rng):
@@ -159,7 +154,7 @@ class TaskWriter:
             detail = SOURCE_DETAILS[source] and SOURCE_DETAILS[source].format(n=rng.randint(1, 60))
         level = rng.choices(list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values()))[0]
         leader = rng.choice(ref.leaders) if ref.leaders and (level == "listed" or rng.random() < 0.7) else None
-        t = _Timeline(self, status)
+        t = Timeline(self, status)
         owner = rng.choice(self._people_of(lead)) if t.accepted else None
         head, office = ref.heads[lead], rng.choice(ref.supervisors)
         code = f"ZG{t.created.year}-{task_id:06d}"
@@ -167,7 +162,7 @@ class TaskWriter:
         if t.dispatched:
             self.unit_tasks.setdefault(lead, []).append(task_id)
         self.rows["task_co_units"] += [(task_id, unit) for unit in co_units]
-        audit = _Audit(self, task_id)
+        audit = TaskAudit(self, task_id)
         audit.add("created", office, t.created, None, "draft")
         if t.dispatched:
             audit.add("dispatched", office, t.dispatched, "draft", "assigned")
@@ -330,72 +325,3 @@ class TaskWriter:
                 title = (titles[kind] % {"task": self.labels[task_id]})[:notifications.TITLE_LENGTH]
                 self.add("notifications", user_id, task_id, kind, title, None, None, created,
                          min(read, self.now) if read else None)
-
-
-class _Timeline:
-    """The moments of one task's life, drawn to fit its status and a realistic deadline."""
-
-    def __init__(self, gen, status):
-        """Draw created/dispatched/accepted/requested/closed/cancelled moments and the deadline."""
-        rng, now, today = gen.rng, gen.now, gen.today
-        self.status = status
-        self.dispatched = self.accepted = self.requested = self.closed = self.cancelled = None
-        if status == "draft":
-            self.created = now - days(rng.uniform(0.5, 20))
-            self.deadline = today + days(rng.randint(30, 200))
-        else:
-            recent = status == "assigned"
-            self.created = now - days(rng.uniform(1.5, 30) if recent else rng.uniform(20, 420))
-            self.dispatched = self.created + days(rng.uniform(0.05, 1.0 if recent else 4.0))
-            if status in REPORTING or (status == "cancelled" and rng.random() < 0.6):
-                self.accepted = self.dispatched + days(rng.uniform(0.05, 5.0))
-            self._finish(gen, status)
-        self.before_cancel = "in_progress" if self.accepted else "assigned"
-        self.moments = [m for m in (self.created, self.dispatched, self.accepted, self.requested, self.closed,
-                                    self.cancelled) if m]
-
-    def _finish(self, gen, status):
-        """The end of the story: a request, a close-out, a cancellation, or a deadline still ahead."""
-        rng, now, today = gen.rng, gen.now, gen.today
-        if status == "pending_review":
-            self.requested = max(now - days(rng.uniform(0.5, 15)), self.accepted + timedelta(hours=2))
-            asked_on = clock.to_local(self.requested).date()
-            self.deadline = asked_on + days(rng.randint(0, 60)) if rng.random() < 0.8 else \
-                asked_on - days(rng.randint(1, 20))
-        elif status == "closed":
-            self.requested = self.accepted + (now - days(2) - self.accepted) * rng.uniform(0.3, 1.0)
-            self.closed = min(self.requested + days(rng.uniform(0.5, 8)), now)
-            asked_on = clock.to_local(self.requested).date()
-            self.deadline = asked_on + days(rng.randint(0, 40)) if rng.random() < 0.8 else \
-                asked_on - days(rng.randint(1, 30))
-        elif status == "cancelled":
-            self.cancelled = gen.between(self.accepted or self.dispatched, now)
-            self.deadline = clock.to_local(self.cancelled).date() + days(rng.randint(-30, 120))
-        else:
-            draw = rng.random()
-            if draw < (0.05 if status == "assigned" else 0.14):
-                self.deadline = today - days(rng.randint(1, 120))
-            elif draw < 0.22:
-                self.deadline = today + days(rng.randint(0, 7))
-            else:
-                self.deadline = today + days(rng.randint(8, 330))
-
-    def status_at(self, moment):
-        """The status the task was in at a moment (for the audit entries of reports and milestones)."""
-        if self.requested and moment >= self.requested:
-            return "closed" if self.closed and moment >= self.closed else "pending_review"
-        return "in_progress" if self.accepted and moment >= self.accepted else "assigned"
-
-
-class _Audit:
-    """The audit entries of one task, counting the status changes (the task's version)."""
-
-    def __init__(self, gen, task_id):
-        """Write through `gen` for task `task_id`."""
-        self.gen, self.task_id, self.transitions = gen, task_id, 0
-
-    def add(self, action, actor, moment, from_status, to_status, object_type="task", object_id=None, reason=None):
-        """One entry; a step that changes the status counts as a transition."""
-        self.gen.add("audit_entries", self.task_id, object_type, object_id or self.task_id, actor, action,
-                     from_status, to_status, reason, moment)
-        self.transitions += from_status != to_status
