@@ -155,15 +155,16 @@ def weekly_alert():
     """Run this week's alert for real, count its statements, then delete the messages it wrote."""
     from tracker import clock
     from tracker.models import AuditEntry, JobRun, Notification, OutboxMessage
-    from tracker.services import alerts, alerts_runs
+    from tracker.services import job_runs
+    from tracker.services.alerts import weekly
 
     today = clock.today()
-    forced = alerts_runs.is_done(alerts.JOB, alerts.week_key(today))
+    forced = job_runs.is_done(weekly.JOB, weekly.week_key(today))
     before = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
     db.session.remove()
     with counting(db.engine) as counter:
         started = time.perf_counter()
-        outcome = alerts.run_weekly_alert(today, trigger="cli", force=forced)
+        outcome = weekly.run_weekly_alert(today, trigger="cli", force=forced)
         seconds = time.perf_counter() - started
     run = outcome.run
     figures = {"seconds": seconds, "statements": counter.count, "forced": forced, "week": outcome.period_key,
@@ -172,7 +173,7 @@ def weekly_alert():
     if run is not None:
         db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.job_run_id == run.id))
         db.session.execute(db.delete(Notification).where(Notification.id > before,
-                                                         Notification.kind == alerts.KIND))
+                                                         Notification.kind == weekly.KIND))
         if forced:  # the resend's own record and its audit entry: the week keeps its first run only
             db.session.execute(db.delete(AuditEntry).where(AuditEntry.object_type == "job_run",
                                                            AuditEntry.object_id == run.id))

@@ -53,7 +53,7 @@ def measure(size, runs, fonts, fonttools):
     from tracker import clock, create_app
     from tracker.extensions import db
     from tracker.models import Bulletin
-    from tracker.services import bulletin_data, bulletin_render
+    from tracker.services.bulletins import figures, render
 
     if fonttools:
         import weasyprint.pdf.fonts
@@ -71,9 +71,9 @@ def measure(size, runs, fonts, fonttools):
             gather_times, render_times, cpu_times, content = [], [], [], b""
             for _run in range(runs):
                 started, cpu_started = time.perf_counter(), time.process_time()
-                data = bulletin_data.gather(bulletin_fixture.MONTH)
+                data = figures.gather(bulletin_fixture.MONTH)
                 gathered = time.perf_counter()
-                content = bulletin_render.render_pdf(data, bulletin, True, clock.today())
+                content = render.render_pdf(data, bulletin, True, clock.today())
                 gather_times.append(gathered - started)
                 render_times.append(time.perf_counter() - gathered)
                 cpu_times.append(time.process_time() - cpu_started)

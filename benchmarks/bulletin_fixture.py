@@ -28,7 +28,7 @@ from tracker.models import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-11"
 MONTH_END = date(2026, 11, 30)
-DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tracker", "demo_data")
+DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tracker", "seeding", "demo_data")
 TOWN_WORDS = ["城关", "河口", "青石", "桃源", "白马", "龙泉", "双溪", "高桥", "石门", "柳林", "新安", "东岭", "南山", "西坝", "北岗", "金鸡", "长乐", "永和", "安平", "凤凰"]
 DEPT_WORDS = ["发展改革", "财政", "教育", "公安", "民政", "司法", "人社", "自然资源", "生态环境", "住建", "交通运输", "水利", "农业农村", "商务", "文旅", "卫健", "应急", "市场监管", "统计", "医保", "林业", "城管", "信访", "审计", "税务", "供销", "退役军人", "乡村振兴", "数据", "政务服务"]
 

@@ -250,7 +250,7 @@ def build_county(today=MONDAY, with_robot=None):
 
 
 @pytest.fixture
-def county(app, monday):
+def alert_county(app, monday):
     """The county of build_county(), on the frozen Monday."""
     with app.app_context():
         return build_county()

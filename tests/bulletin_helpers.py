@@ -182,7 +182,7 @@ def bulletin_dir(app, tmp_path):
 
 
 @pytest.fixture
-def county(app, bulletin_dir):
+def bulletin_county(app, bulletin_dir):
     """The known county, with the clock at 5 December 2026; ids only."""
     with clock.frozen(NOW):
         with app.app_context():

@@ -10,10 +10,11 @@ import pytest
 from tests.conftest import make_user
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, RectificationTask, Unit
-from tracker.services import demo
+from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, RectificationTask, Unit, User
+from tracker.seeding import demo
+from tracker.services.indicators import results_import
 
-SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "demo_data", "assessment-2026H1.xlsx")
+SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "seeding", "demo_data", "assessment-2026H1.xlsx")
 DATA = os.path.join(os.path.dirname(__file__), "data")
 # A working day after the half-year results came in; generated deadlines count from here.
 TODAY = date(2026, 7, 20)
@@ -112,14 +113,14 @@ def make_result(period, name, weight=4.0, score=3.0, rank=5, peers=12, kind="rat
 
 
 @pytest.fixture
-def frozen_today():
+def results_today():
     """Freeze the clock at noon Shanghai on TODAY."""
     with clock.frozen(NOON):
         yield NOON
 
 
 @pytest.fixture
-def county(app, frozen_today):
+def results_county(app, results_today):
     """The demo's units, county leaders, a supervisor, a unit head; ids only."""
     with app.app_context():
         units = load_demo_units()
@@ -133,3 +134,15 @@ def county(app, frozen_today):
             "leaders": {title: user.id for title, user in leaders.items()},
             "supervisor": supervisor.id, "unithead": head.id, "admin": admin.id,
         }
+
+
+@pytest.fixture
+def imported(app, results_county):
+    """The sample imported into the half-year, and the half-year before with other ranks; period ids."""
+    with app.app_context():
+        office = db.session.get(User, results_county["supervisor"])
+        previous = make_period("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
+        results_import.apply_import(office, previous, xlsx_bytes([GOOD[:5] + [9] + GOOD[6:]]), "old.xlsx")
+        current = make_period()
+        results_import.apply_import(office, current, sample_bytes(), "assessment-2026H1.xlsx")
+        return {"current": current.id, "previous": previous.id}

@@ -15,8 +15,18 @@ from tests.conftest import make_task, make_unit, make_user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
-    AssessmentPeriod, Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult,
-    Milestone, Notification, ProgressReport, Urge, User,
+    AssessmentPeriod,
+    Attachment,
+    AuditEntry,
+    CloseoutRequest,
+    ExtensionRequest,
+    Indicator,
+    IndicatorResult,
+    Milestone,
+    Notification,
+    ProgressReport,
+    Urge,
+    User,
 )
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

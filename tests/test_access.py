@@ -3,7 +3,7 @@ import pytest
 
 from tracker.extensions import db
 from tracker.models import RectificationTask, User
-from tracker.services import task_queries
+from tracker.services.tasks import queries
 
 ROLES = ["admin", "supervisor", "leader", "principal", "unithead", "unitstaff", "otherhead"]
 
@@ -61,7 +61,7 @@ def test_list_shows_only_visible_tasks(app, world, username):
     """Does the list query return exactly the tasks the user may see (lead or co-unit, no drafts)?"""
     with app.app_context():
         user = db.session.get(User, world["users"][username])
-        tasks = db.session.scalars(task_queries.visible_tasks(user)).all()
+        tasks = db.session.scalars(queries.visible_tasks(user)).all()
         names = {key for key, task_id in world["tasks"].items() if task_id in {t.id for t in tasks}}
     assert names == VISIBLE[username]
 
@@ -91,7 +91,7 @@ def test_home_counts_only_visible_tasks(app, world):
     """Do the home-page counts leave out tasks the user may not see?"""
     with app.app_context():
         user = db.session.get(User, world["users"]["townstaff"])
-        counts = task_queries.status_counts(user)
+        counts = queries.status_counts(user)
     assert sum(counts.values()) == 1
 
 

@@ -8,7 +8,7 @@ from tests.conftest import DEMO_PASSWORD, make_unit
 from tracker.extensions import db
 from tracker.models import AuditEntry, Unit, User
 from tracker.services import PermissionDenied
-from tracker.services import units as unit_service
+from tracker.services.accounts import units as unit_service
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_UNITS = 33  # rows in units_sample.csv, a copy of the shared sample

@@ -7,7 +7,7 @@ from tests.test_admin_units import in_english
 from tracker.extensions import db
 from tracker.models import AuditEntry, Unit, User
 from tracker.services import DomainError
-from tracker.services import users as user_service
+from tracker.services.accounts import users as user_service
 
 NEW_PASSWORD = "new-password-2"
 

@@ -3,12 +3,12 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 
-from tests.alerts_helpers import (  # noqa: F401  (fixtures)
-    BASE_URL, MONDAY, county, html_part, monday, smtp_server, text_part,
-)
+from tests.alerts_helpers import BASE_URL, MONDAY, html_part, text_part
 from tracker.extensions import db
 from tracker.models import JobRun, Notification, OutboxMessage, RectificationTask, User
-from tracker.services import alerts, lights, outbox
+from tracker.services.alerts import weekly
+from tracker.services.messaging import outbox
+from tracker.services.tasks import lights
 
 EMAILS = {
     "water_head": "shuili-head@yunxi.example", "water_staff": "shuili-staff@yunxi.example",
@@ -21,7 +21,7 @@ NOBODY = ["li@yunxi.example", "admin@yunxi.example", "jiaoyu@yunxi.example", "fo
 def send_week(app, day=MONDAY, **kwargs):
     """Run the weekly alert and deliver the outbox; returns the outcome's run id and what was sent."""
     with app.app_context():
-        outcome = alerts.run_weekly_alert(day, **kwargs)
+        outcome = weekly.run_weekly_alert(day, **kwargs)
         result = outbox.dispatch_due()
         return (outcome.run.id if outcome.run else None), result
 
@@ -31,7 +31,7 @@ def codes_in(text):
     return {f"ZG-00{n}" for n in range(1, 10) if f"ZG-00{n}" in text}
 
 
-def test_each_reader_gets_their_units_red_and_yellow_tasks(app, county, smtp_server):
+def test_each_reader_gets_their_units_red_and_yellow_tasks(app, alert_county, smtp_server):
     """Does each unit's head and staff get one mail with exactly their unit's red and yellow tasks, lead and co?"""
     send_week(app)
     expected = {
@@ -50,14 +50,14 @@ def test_each_reader_gets_their_units_red_and_yellow_tasks(app, county, smtp_ser
         assert smtp_server.mail_to(address) == []
 
 
-def test_mail_is_chinese_html_with_text_part_and_absolute_links(app, county, smtp_server):
+def test_mail_is_chinese_html_with_text_part_and_absolute_links(app, alert_county, smtp_server):
     """Is the mail a UTF-8 HTML mail with a plain-text alternative, days late/left, and a working link per task?"""
     send_week(app)
     mail = smtp_server.mail_to(EMAILS["water_head"])[0]
     assert "县水利局" in mail["Subject"] and mail["From"].addresses[0].display_name == "督查室"
     html, text = html_part(mail), text_part(mail)
     with app.app_context():
-        red_id = county["tasks"]["water_red"]
+        red_id = alert_county["tasks"]["water_red"]
         assert f'href="{BASE_URL}/tasks/{red_id}"' in html
         assert f"{BASE_URL}/tasks/{red_id}" in text
         assert "农村安全饮水巩固提升" in html and "外贸进出口攻坚" in html
@@ -68,7 +68,7 @@ def test_mail_is_chinese_html_with_text_part_and_absolute_links(app, county, smt
             assert ngettext("%(num)d day left", "%(num)d days left", 3) in text  # ZG-002
 
 
-def test_the_alert_uses_the_task_list_lights(app, county, smtp_server):
+def test_the_alert_uses_the_task_list_lights(app, alert_county, smtp_server):
     """Is every task in the alert red or yellow by the same rule the task list uses, and no other task?"""
     send_week(app)
     with app.app_context():
@@ -83,13 +83,13 @@ def test_the_alert_uses_the_task_list_lights(app, county, smtp_server):
     assert mentioned == flagged  # the draft ZG-007, green ZG-005/ZG-008 and closed ZG-006 never appear
 
 
-def test_inbox_gets_the_same_content_and_users_without_email_are_noted(app, county, smtp_server):
+def test_inbox_gets_the_same_content_and_users_without_email_are_noted(app, alert_county, smtp_server):
     """Does everyone concerned get the digest in-app too, and is a user without an email address noted in the run?"""
     run_id, _result = send_week(app)
     with app.app_context():
         notes = db.session.scalars(db.select(Notification).where(Notification.kind == "weekly_alert")).all()
         by_user = {note.user_id: note for note in notes}
-        users = county["users"]
+        users = alert_county["users"]
         assert set(by_user) == {users[k] for k in ("water_head", "water_staff", "water_noemail", "commerce_head",
                                                    "town_head", "supervisor", "supervisor2", "leader")}
         inapp = [line for line in by_user[users["water_noemail"]].body.splitlines() if line.strip()]
@@ -105,7 +105,7 @@ def test_inbox_gets_the_same_content_and_users_without_email_are_noted(app, coun
             OutboxMessage.user_id == users["water_noemail"])) == 0
 
 
-def test_second_run_for_the_same_week_sends_nothing(app, county, smtp_server):
+def test_second_run_for_the_same_week_sends_nothing(app, alert_county, smtp_server):
     """Does a second run in the same week (a restart, a manual re-run) send nothing more?"""
     first, _ = send_week(app)
     later_that_week = MONDAY + timedelta(days=3)
@@ -116,28 +116,28 @@ def test_second_run_for_the_same_week_sends_nothing(app, county, smtp_server):
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 8
 
 
-def test_forced_resend_is_an_admin_action_that_sends_again(app, county, smtp_server):
+def test_forced_resend_is_an_admin_action_that_sends_again(app, alert_county, smtp_server):
     """Does a forced resend by an administrator send the week again, recorded as its own run?"""
     send_week(app)
     with app.app_context():
-        admin = db.session.get(User, county["users"]["admin"])
-        outcome = alerts.run_weekly_alert(MONDAY, trigger="admin", actor=admin, force=True)
+        admin = db.session.get(User, alert_county["users"]["admin"])
+        outcome = weekly.run_weekly_alert(MONDAY, trigger="admin", actor=admin, force=True)
         outbox.dispatch_due()
         assert outcome.run.period_key == "2026-W48+r1" and outcome.run.trigger == "resend"
         assert outcome.run.started_by_id == admin.id
     assert len(smtp_server.mail_to(EMAILS["leader"])) == 2
 
 
-def test_unit_user_may_not_force_a_resend(app, county):
+def test_unit_user_may_not_force_a_resend(app, alert_county):
     """Is a forced resend refused to a unit head?"""
     import pytest
 
     from tracker.services import PermissionDenied
 
     with app.app_context():
-        head = db.session.get(User, county["users"]["water_head"])
+        head = db.session.get(User, alert_county["users"]["water_head"])
         with pytest.raises(PermissionDenied):
-            alerts.run_weekly_alert(MONDAY, trigger="admin", actor=head, force=True)
+            weekly.run_weekly_alert(MONDAY, trigger="admin", actor=head, force=True)
 
 
 def test_a_quiet_week_sends_nothing_but_is_recorded(app, monday, smtp_server):
@@ -159,7 +159,7 @@ def test_a_quiet_week_sends_nothing_but_is_recorded(app, monday, smtp_server):
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
 
 
-def test_dry_run_prints_who_would_get_what_and_sends_nothing(app, county, runner, smtp_server):
+def test_dry_run_prints_who_would_get_what_and_sends_nothing(app, alert_county, runner, smtp_server):
     """Does `flask alerts weekly --dry-run` list readers and tasks without sending or recording anything?"""
     result = runner.invoke(args=["alerts", "weekly", "--on", "2026-11-23", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -172,7 +172,7 @@ def test_dry_run_prints_who_would_get_what_and_sends_nothing(app, county, runner
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
 
 
-def test_cli_sends_the_week_once(app, county, runner, smtp_server):
+def test_cli_sends_the_week_once(app, alert_county, runner, smtp_server):
     """Does `flask alerts weekly --on` send the week and refuse a second time, and reject a malformed date?"""
     first = runner.invoke(args=["alerts", "weekly", "--on", "2026-11-23"])
     assert first.exit_code == 0, first.output
@@ -183,34 +183,34 @@ def test_cli_sends_the_week_once(app, county, runner, smtp_server):
     assert bad.exit_code != 0 and "23/11/2026" in bad.output
 
 
-def test_a_failed_run_leaves_nothing_and_may_run_again(app, county, smtp_server, monkeypatch):
+def test_a_failed_run_leaves_nothing_and_may_run_again(app, alert_county, smtp_server, monkeypatch):
     """If building the alert fails, is nothing sent, the error recorded, and the next run allowed to send?"""
-    from tracker.services import alerts_content
+    from tracker.services.alerts import digests
 
-    real = alerts_content.build_digests
+    real = digests.build_digests
 
     def broken(day):
         """Fail the way a lost database connection would."""
         raise RuntimeError("database hiccup")
 
     # The failure is injected because no real input makes digest building fail half-way.
-    monkeypatch.setattr(alerts_content, "build_digests", broken)
+    monkeypatch.setattr(digests, "build_digests", broken)
     run_id, _ = send_week(app)
     with app.app_context():
         run = db.session.get(JobRun, run_id)
         assert run.status == "failed" and "database hiccup" in run.error
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
-    monkeypatch.setattr(alerts_content, "build_digests", real)
+    monkeypatch.setattr(digests, "build_digests", real)
     again, _ = send_week(app)
     assert again == run_id and len(smtp_server.messages) == 6
 
 
-def test_inbox_shows_the_whole_alert_and_opens_the_task_list(app, client, auth, county, smtp_server):
+def test_inbox_shows_the_whole_alert_and_opens_the_task_list(app, client, auth, alert_county, smtp_server):
     """Does the inbox show the whole weekly alert, and does opening it lead to the unit's red tasks in the list?"""
     send_week(app)
     with app.app_context():
         note = db.session.scalars(db.select(Notification).where(
-            Notification.user_id == county["users"]["water_noemail"])).one()
+            Notification.user_id == alert_county["users"]["water_noemail"])).one()
         note_id, body = note.id, note.body
     auth.login("waternomail")
     page = client.get("/inbox/").get_data(as_text=True)
@@ -222,7 +222,7 @@ def test_inbox_shows_the_whole_alert_and_opens_the_task_list(app, client, auth, 
     assert "农村安全饮水巩固提升" in listing and "外贸进出口攻坚" in listing  # red as lead and as co-unit
 
 
-def test_two_processes_for_the_same_week_send_one_set(app, county, smtp_server):
+def test_two_processes_for_the_same_week_send_one_set(app, alert_county, smtp_server):
     """Do two `flask alerts weekly` processes started at once for the same week send one set of messages?"""
     from tests.alerts_helpers import finish, start_flask
 
@@ -236,7 +236,7 @@ def test_two_processes_for_the_same_week_send_one_set(app, county, smtp_server):
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 8
 
 
-def test_a_run_alive_elsewhere_is_left_alone_and_a_dead_one_is_taken_over(app, county, smtp_server, monday):
+def test_a_run_alive_elsewhere_is_left_alone_and_a_dead_one_is_taken_over(app, alert_county, smtp_server, monday):
     """Is a week being sent by another live process skipped, while a run whose process died is redone?"""
     from tracker import clock
 
@@ -244,10 +244,10 @@ def test_a_run_alive_elsewhere_is_left_alone_and_a_dead_one_is_taken_over(app, c
         db.session.add(JobRun(job="weekly_alert", period_key="2026-W48", status="running", trigger="scheduler",
                               started_at=clock.now() - timedelta(minutes=5)))
         db.session.commit()
-        skipped = alerts.run_weekly_alert(MONDAY)
+        skipped = weekly.run_weekly_alert(MONDAY)
         assert skipped.run is None and db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
         with clock.frozen(monday + timedelta(hours=1)):  # nothing has moved for an hour: that process died
-            taken = alerts.run_weekly_alert(MONDAY, trigger="cli")
+            taken = weekly.run_weekly_alert(MONDAY, trigger="cli")
             outbox.dispatch_due()
         assert taken.run.status == "done" and taken.run.trigger == "cli"
     assert len(smtp_server.messages) == 6

@@ -3,9 +3,7 @@ import re
 
 import pytest
 
-from tests.alerts_helpers import (  # noqa: F401  (fixtures)
-    MailSink, SmtpServer, county, free_port, mail_down, monday, point_mail_at, smtp_server,
-)
+from tests.alerts_helpers import MailSink, SmtpServer, free_port, point_mail_at
 from tracker.extensions import db
 from tracker.models import JobRun, OutboxMessage
 
@@ -20,7 +18,7 @@ def login(client, auth, username):
 @pytest.mark.parametrize("username, status", [
     ("admin", 200), ("supervisor", 200), ("leader", 403), ("waterhead", 403), ("waterstaff", 403),
 ])
-def test_who_may_open_the_jobs_pages(client, auth, county, mail_down, username, status):
+def test_who_may_open_the_jobs_pages(client, auth, alert_county, mail_down, username, status):
     """May only the administrator and the supervision office open the jobs and outbox pages and run a job?"""
     login(client, auth, username)
     assert client.get("/admin/jobs").status_code == status
@@ -31,7 +29,7 @@ def test_who_may_open_the_jobs_pages(client, auth, county, mail_down, username, 
     assert ('href="/admin/jobs"' in nav) == (status == 200)
 
 
-def test_run_now_sends_once_and_resend_needs_confirmation(app, client, auth, county, smtp_server):
+def test_run_now_sends_once_and_resend_needs_confirmation(app, client, auth, alert_county, smtp_server):
     """Does "run now" send the week once, and a resend only with the box ticked, each run listed?"""
     login(client, auth, "supervisor")
     first = client.post("/admin/jobs/weekly_alert/run", follow_redirects=True)
@@ -51,7 +49,7 @@ def test_run_now_sends_once_and_resend_needs_confirmation(app, client, auth, cou
         assert [(r.period_key, r.trigger) for r in runs] == [("2026-W48", "admin"), ("2026-W48+r1", "resend")]
 
 
-def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, county):
+def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, alert_county):
     """With the mail server down, does the outbox page show the waiting mails and the error, and retry send them?"""
     server = SmtpServer(port=free_port(), sink=MailSink())
     point_mail_at(app, server.port)
@@ -73,12 +71,12 @@ def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, county
         assert db.session.get(OutboxMessage, message_id).status == "sent"
 
 
-def test_robot_address_is_masked_on_the_outbox_page(app, client, auth, county, mail_down):
+def test_robot_address_is_masked_on_the_outbox_page(app, client, auth, alert_county, mail_down):
     """Does the outbox page hide most of a robot's secret key?"""
     from tracker.models import Unit
 
     with app.app_context():
-        unit = db.session.get(Unit, county["units"]["water"])
+        unit = db.session.get(Unit, alert_county["units"]["water"])
         unit.webhook_kind = "wecom"
         unit.webhook_url = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa"
         db.session.commit()

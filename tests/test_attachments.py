@@ -5,19 +5,16 @@ import os
 
 import pytest
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
-from tests.workflow_helpers import (
-    ACTORS, EXE, JPEG, OLE, PDF, PNG, new_task, snapshot, upload, user, zip_bytes,
-)
+from tests.workflow_helpers import ACTORS, EXE, JPEG, OLE, PDF, PNG, new_task, snapshot, upload, user, zip_bytes
 from tracker.extensions import db
 from tracker.models import Attachment
-from tracker.services import DomainError, workflow_progress
-
+from tracker.services import DomainError
+from tracker.services.tasks import progress
 
 
 def report_with(flow, task, *files):
     """The lead unit's staff reports with these files; returns the report."""
-    return workflow_progress.report_progress(user(flow, "lead_staff"), task, "佐证材料", 50, list(files), None)
+    return progress.report_progress(user(flow, "lead_staff"), task, "佐证材料", 50, list(files), None)
 
 
 def stored_files(app):

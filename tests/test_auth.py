@@ -160,7 +160,7 @@ def test_session_cookie_is_http_only(client, world):
 
 def test_reset_password_forces_a_change_and_lifts_the_lock(app, client, auth, world):
     """After an admin's reset, is a locked-out user let in but sent to change the password first?"""
-    from tracker.services import users as users_service
+    from tracker.services.accounts import users as users_service
 
     for _ in range(5):
         auth.login("unitstaff", "wrong")

@@ -5,18 +5,12 @@ from datetime import datetime
 
 import pytest
 
-from tests.bulletin_helpers import (  # noqa: F401
-    MONTH,
-    SHANGHAI,
-    bulletin_dir,
-    county,
-    flat,
-    requires_poppler,
-)
+from tests.bulletin_helpers import MONTH, SHANGHAI, flat, requires_poppler
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Bulletin, Notification, User
-from tracker.services import ConflictError, DomainError, PermissionDenied, bulletins
+from tracker.services import ConflictError, DomainError, PermissionDenied
+from tracker.services.bulletins import lifecycle
 
 pytestmark = requires_poppler
 REQUIREMENTS = "一是压实责任，主要负责人亲自督办。\n\n二是倒排工期，逾期任务12月底前全部完成。"
@@ -38,21 +32,21 @@ def digest(path):
     return hashlib.sha256(read(path)).hexdigest()
 
 
-def test_issue_freezes_the_file_and_nothing_regenerates_it(app, county, runner):
+def test_issue_freezes_the_file_and_nothing_regenerates_it(app, bulletin_county, runner):
     """Once issued, do re-generation by hand, by the month-end job and by the CLI all leave bytes and SHA-256 alone?"""
     with app.app_context():
-        draft = bulletins.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
-        draft_path = bulletins.path_of(draft)
-        issued = bulletins.issue(user("supervisor"), draft)
-        path, sha = bulletins.path_of(issued), issued.sha256
+        draft = lifecycle.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
+        draft_path = lifecycle.path_of(draft)
+        issued = lifecycle.issue(user("supervisor"), draft)
+        path, sha = lifecycle.path_of(issued), issued.sha256
         content = read(path)
-        assert digest(path) == sha and issued.issued_by_id == county["users"]["supervisor"]
+        assert digest(path) == sha and issued.issued_by_id == bulletin_county["users"]["supervisor"]
         assert issued.issued_at is not None and not os.path.exists(draft_path)
         with pytest.raises(ConflictError):
-            bulletins.generate_draft(user("supervisor2"), MONTH, "改写的要求")
-        assert bulletins.generate_monthly_draft(MONTH).id == issued.id
+            lifecycle.generate_draft(user("supervisor2"), MONTH, "改写的要求")
+        assert lifecycle.generate_monthly_draft(MONTH).id == issued.id
         with pytest.raises(ConflictError):
-            bulletins.issue(user("supervisor2"), issued)
+            lifecycle.issue(user("supervisor2"), issued)
     result = runner.invoke(args=["bulletin", "monthly", "--month", MONTH])
     assert result.exit_code == 1 and "never generated again" in result.output
     with app.app_context():
@@ -63,85 +57,85 @@ def test_issue_freezes_the_file_and_nothing_regenerates_it(app, county, runner):
     assert os.stat(path).st_mode & 0o222 == 0  # written read-only
 
 
-def test_the_issued_pdf_has_no_draft_mark_and_prints_the_requirements(app, county):
+def test_the_issued_pdf_has_no_draft_mark_and_prints_the_requirements(app, bulletin_county):
     """Does the issued PDF drop the 草稿 mark, print the 下步要求 paragraphs and the issue date?"""
     with app.app_context():
-        bulletin = bulletins.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
-        assert "草稿" in flat(bulletins.path_of(bulletin))
+        bulletin = lifecycle.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
+        assert "草稿" in flat(lifecycle.path_of(bulletin))
         with clock.frozen(datetime(2026, 12, 7, 9, tzinfo=SHANGHAI)):
-            issued = bulletins.issue(user("supervisor"), bulletin)
-        text = flat(bulletins.path_of(issued))
+            issued = lifecycle.issue(user("supervisor"), bulletin)
+        text = flat(lifecycle.path_of(issued))
     assert "草稿" not in text
     assert "一是压实责任，主要负责人亲自督办。二是倒排工期，逾期任务12月底前全部完成。" in text
     assert "2026年12月7日印发" in text
 
 
-def test_issuing_needs_the_requirements_text(app, county):
+def test_issuing_needs_the_requirements_text(app, bulletin_county):
     """Is a draft without 下步要求 refused at issue, staying a draft?"""
     with app.app_context():
-        bulletin = bulletins.generate_draft(user("supervisor"), MONTH)
+        bulletin = lifecycle.generate_draft(user("supervisor"), MONTH)
         with pytest.raises(DomainError):
-            bulletins.issue(user("supervisor"), bulletin)
+            lifecycle.issue(user("supervisor"), bulletin)
         assert db.session.get(Bulletin, bulletin.id).status == "draft"
 
 
-def test_numbering_counts_per_year_and_a_regenerated_draft_keeps_its_number(app, county):
+def test_numbering_counts_per_year_and_a_regenerated_draft_keeps_its_number(app, bulletin_county):
     """Are 2026-11, 2026-12 第1、2期, 2027-01 第1期 again, and does re-generating 2026-11 keep 第1期?"""
     with app.app_context(), clock.frozen(datetime(2027, 2, 3, 9, tzinfo=SHANGHAI)):
         supervisor = user("supervisor")
         numbers = [(b.month, b.year, b.issue_no) for b in (
-            bulletins.generate_draft(supervisor, "2026-11"), bulletins.generate_draft(supervisor, "2026-12"),
-            bulletins.generate_draft(supervisor, "2027-01"), bulletins.generate_draft(supervisor, "2026-11"))]
+            lifecycle.generate_draft(supervisor, "2026-11"), lifecycle.generate_draft(supervisor, "2026-12"),
+            lifecycle.generate_draft(supervisor, "2027-01"), lifecycle.generate_draft(supervisor, "2026-11"))]
         assert numbers == [("2026-11", 2026, 1), ("2026-12", 2026, 2), ("2027-01", 2027, 1), ("2026-11", 2026, 1)]
-        first = bulletins.get_by_month("2026-11")
-        assert "第1期" in flat(bulletins.path_of(first))
-        assert len(os.listdir(bulletins.bulletin_dir())) == 3  # a re-generated draft replaces its old file
+        first = lifecycle.get_by_month("2026-11")
+        assert "第1期" in flat(lifecycle.path_of(first))
+        assert len(os.listdir(lifecycle.bulletin_dir())) == 3  # a re-generated draft replaces its old file
 
 
-def test_regenerating_a_draft_keeps_or_replaces_the_requirements(app, county):
+def test_regenerating_a_draft_keeps_or_replaces_the_requirements(app, bulletin_county):
     """Does the month-end job keep the supervisor's text, and a supervisor's new text replace it?"""
     with app.app_context():
-        bulletin = bulletins.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
-        assert bulletins.generate_monthly_draft(MONTH).requirements_text == REQUIREMENTS
-        assert bulletins.generate_draft(user("supervisor"), MONTH, "").requirements_text is None
-        assert bulletins.get_by_month(MONTH).id == bulletin.id
+        bulletin = lifecycle.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
+        assert lifecycle.generate_monthly_draft(MONTH).requirements_text == REQUIREMENTS
+        assert lifecycle.generate_draft(user("supervisor"), MONTH, "").requirements_text is None
+        assert lifecycle.get_by_month(MONTH).id == bulletin.id
 
 
-def test_only_the_office_generates_and_issues(app, county):
+def test_only_the_office_generates_and_issues(app, bulletin_county):
     """Are a leader and a unit head refused, with no bulletin made?"""
     with app.app_context():
         for name in ("leader", "headA"):
             with pytest.raises(PermissionDenied):
-                bulletins.generate_draft(user(name), MONTH)
+                lifecycle.generate_draft(user(name), MONTH)
         assert db.session.scalar(db.select(db.func.count()).select_from(Bulletin)) == 0
 
 
-def test_malformed_and_future_months_are_refused(app, county, runner):
+def test_malformed_and_future_months_are_refused(app, bulletin_county, runner):
     """Are "2026-13" and next year refused by the service and by `flask bulletin monthly`, making nothing?"""
     with app.app_context():
         for month in ("2026-13", "2027-06"):
             with pytest.raises(DomainError):
-                bulletins.generate_draft(user("supervisor"), month)
+                lifecycle.generate_draft(user("supervisor"), month)
     result = runner.invoke(args=["bulletin", "monthly", "--month", "2027-06"])
     assert result.exit_code == 1 and "2027-06" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Bulletin)) == 0
 
 
-def test_month_end_job_tells_every_supervisor_and_issue_tells_leaders(app, county):
+def test_month_end_job_tells_every_supervisor_and_issue_tells_leaders(app, bulletin_county):
     """Does the scheduler's draft reach every active supervisor's inbox, and the issue the leaders too?"""
     with app.app_context():
-        bulletin = bulletins.generate_monthly_draft(MONTH, actor=None)
+        bulletin = lifecycle.generate_monthly_draft(MONTH, actor=None)
         ready = db.session.scalars(db.select(Notification.user_id).where(Notification.kind == "bulletin_ready"))
-        assert sorted(ready) == sorted([county["users"]["supervisor"], county["users"]["supervisor2"]])
+        assert sorted(ready) == sorted([bulletin_county["users"]["supervisor"], bulletin_county["users"]["supervisor2"]])
         bulletin.requirements_text = REQUIREMENTS
         db.session.commit()
-        bulletins.issue(user("supervisor"), bulletin)
+        lifecycle.issue(user("supervisor"), bulletin)
         told = db.session.scalars(db.select(Notification.user_id).where(Notification.kind == "bulletin_issued"))
-        assert sorted(told) == sorted([county["users"]["supervisor2"], county["users"]["leader"]])
+        assert sorted(told) == sorted([bulletin_county["users"]["supervisor2"], bulletin_county["users"]["leader"]])
 
 
-def test_cli_writes_the_draft_and_prints_its_path(app, county, runner, bulletin_dir):
+def test_cli_writes_the_draft_and_prints_its_path(app, bulletin_county, runner, bulletin_dir):
     """Does `flask bulletin monthly --month 2026-11` write the draft and print the path of its PDF?"""
     result = runner.invoke(args=["bulletin", "monthly", "--month", MONTH])
     assert result.exit_code == 0, result.output
@@ -149,23 +143,23 @@ def test_cli_writes_the_draft_and_prints_its_path(app, county, runner, bulletin_
     assert os.path.dirname(path) == str(bulletin_dir) and read(path)[:5] == b"%PDF-"
 
 
-def test_cli_defaults_to_the_month_just_ended(app, county):
+def test_cli_defaults_to_the_month_just_ended(app, bulletin_county):
     """On 5 December, does a hand run mean November; on 31 December, December?"""
     with app.app_context():
-        assert bulletins.default_month() == "2026-11"
+        assert lifecycle.default_month() == "2026-11"
         with clock.frozen(datetime(2026, 12, 31, 17, tzinfo=SHANGHAI)):
-            assert bulletins.default_month() == "2026-12"
+            assert lifecycle.default_month() == "2026-12"
 
 
-def test_an_altered_issued_file_is_not_served(app, county):
+def test_an_altered_issued_file_is_not_served(app, bulletin_county):
     """If the stored PDF of an issued bulletin no longer matches its checksum, is it refused?"""
     with app.app_context():
-        bulletin = bulletins.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
-        issued = bulletins.issue(user("supervisor"), bulletin)
-        path = bulletins.path_of(issued)
-        assert bulletins.file_for(user("leader"), issued)[0] == path
+        bulletin = lifecycle.generate_draft(user("supervisor"), MONTH, REQUIREMENTS)
+        issued = lifecycle.issue(user("supervisor"), bulletin)
+        path = lifecycle.path_of(issued)
+        assert lifecycle.file_for(user("leader"), issued)[0] == path
         os.chmod(path, 0o644)
         with open(path, "ab") as handle:
             handle.write(b"%tampered")
         with pytest.raises(DomainError):
-            bulletins.file_for(user("leader"), issued)
+            lifecycle.file_for(user("leader"), issued)

@@ -1,7 +1,7 @@
 """Bulletin pages: who sees the list and the PDFs, generate / preview / download / issue through the forms."""
 import pytest
 
-from tests.bulletin_helpers import MONTH, bulletin_dir, county, requires_poppler  # noqa: F401
+from tests.bulletin_helpers import MONTH, requires_poppler
 from tests.conftest import DEMO_PASSWORD
 from tracker.extensions import db
 from tracker.models import Bulletin
@@ -21,7 +21,7 @@ def generate(client, month=MONTH, text="一是压实责任。"):
 
 
 @pytest.mark.parametrize("username, status", [("supervisor", 200), ("leader", 200), ("headA", 403)])
-def test_the_list_is_for_the_office_and_leaders(client, county, username, status):
+def test_the_list_is_for_the_office_and_leaders(client, bulletin_county, username, status):
     """Do the supervisor and a leader open the bulletin list, and a unit head get 403?"""
     login(client, username)
     response = client.get("/bulletins/")
@@ -31,7 +31,7 @@ def test_the_list_is_for_the_office_and_leaders(client, county, username, status
         assert 'href="/bulletins/"' in response.text  # the navigation item
 
 
-def test_supervisor_generates_previews_downloads_and_issues(app, client, county):
+def test_supervisor_generates_previews_downloads_and_issues(app, client, bulletin_county):
     """Can the supervisor generate November's draft, open it inline, download it, and issue it after confirming?"""
     login(client, "supervisor")
     page = generate(client)
@@ -52,14 +52,14 @@ def test_supervisor_generates_previews_downloads_and_issues(app, client, county)
     assert bulletin.sha256 in issued.text and 'id="issue-form"' not in issued.text
 
 
-def test_a_bad_month_is_reported_on_the_page(client, county):
+def test_a_bad_month_is_reported_on_the_page(client, bulletin_county):
     """Does a malformed month come back as a message on the list page, with nothing generated?"""
     login(client, "supervisor")
     page = generate(client, month="2026-13")
     assert "is not a month" in page.text and 'data-month="2026-13"' not in page.text
 
 
-def test_a_leader_reads_issued_bulletins_only_and_changes_nothing(app, client, county):
+def test_a_leader_reads_issued_bulletins_only_and_changes_nothing(app, client, bulletin_county):
     """Is a leader refused a draft and the forms (403), while the issued PDF opens?"""
     login(client, "supervisor")
     generate(client)

@@ -4,13 +4,11 @@ from datetime import date
 
 import pytest
 
-from tests.bulletin_helpers import (  # noqa: F401  (fixtures)
+from tests.bulletin_helpers import (
     MONTH,
     TITLES,
     UNITS,
     at,
-    bulletin_dir,
-    county,
     flat,
     pdf_fonts,
     pdf_pages,
@@ -22,7 +20,8 @@ from tests.conftest import make_task
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Bulletin, RectificationTask, Unit, User
-from tracker.services import bulletins, pdf
+from tracker.services.bulletins import lifecycle
+from tracker.services.documents import pdf
 
 pytestmark = requires_poppler
 
@@ -31,11 +30,11 @@ def generate(app, month=MONTH, text=None, actor="supervisor"):
     """Generate the month's draft as the supervisor; returns (bulletin id, path of its PDF)."""
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == actor))
-        bulletin = bulletins.generate_draft(user, month, text)
-        return bulletin.id, bulletins.path_of(bulletin)
+        bulletin = lifecycle.generate_draft(user, month, text)
+        return bulletin.id, lifecycle.path_of(bulletin)
 
 
-def test_draft_has_masthead_headings_units_and_overdue_tasks(app, county):
+def test_draft_has_masthead_headings_units_and_overdue_tasks(app, bulletin_county):
     """Does the draft read back with the masthead, 第1期, the five headings, every unit and every overdue task?"""
     _id, path = generate(app)
     text = flat(path)
@@ -51,7 +50,7 @@ def test_draft_has_masthead_headings_units_and_overdue_tasks(app, county):
     assert "云溪县委办公室县政府办公室督查室" in text and "2026年12月5日" in text
 
 
-def test_totals_in_the_pdf_are_the_known_ones(app, county):
+def test_totals_in_the_pdf_are_the_known_ones(app, bulletin_county):
     """Does the summary print 9 tasks, 2 closed (22.2%), 4 overdue, on-time 14.3%, and the change against October?"""
     _id, path = generate(app)
     text = squeeze(pdf_text(path, layout=False))
@@ -65,7 +64,7 @@ def test_totals_in_the_pdf_are_the_known_ones(app, county):
         assert line in ranking
 
 
-def test_overdue_rows_name_unit_owner_deadline_and_days_late(app, county):
+def test_overdue_rows_name_unit_owner_deadline_and_days_late(app, bulletin_county):
     """Is each overdue task printed with its lead unit, owner (未签收 when none), deadline in force and days late?"""
     _id, path = generate(app)
     text = flat(path)
@@ -76,7 +75,7 @@ def test_overdue_rows_name_unit_owner_deadline_and_days_late(app, county):
     assert "序号任务牵头单位责任人完成时限逾期天数" + "".join(rows) + "四、" in text  # most days late first
 
 
-def test_weak_indicator_shows_rank_then_and_now_and_its_tasks(app, county):
+def test_weak_indicator_shows_rank_then_and_now_and_its_tasks(app, bulletin_county):
     """Does section 4 print the weak indicator, 上期第9名 → 本期第12名 (down 3), and its task?"""
     _id, path = generate(app)
     text = flat(path)
@@ -87,7 +86,7 @@ def test_weak_indicator_shows_rank_then_and_now_and_its_tasks(app, county):
     assert "地区生产总值增速" not in section
 
 
-def test_fonts_are_embedded_cjk_and_pages_a4(app, county):
+def test_fonts_are_embedded_cjk_and_pages_a4(app, bulletin_county):
     """Is every font embedded, the configured CJK families among them, none a Type 3 bitmap, on A4 pages?"""
     _id, path = generate(app)
     fonts = pdf_fonts(path)
@@ -102,10 +101,10 @@ def test_fonts_are_embedded_cjk_and_pages_a4(app, county):
     assert "—1—" in squeeze(pdf_text(path, 1, 1)) and "—2—" in squeeze(pdf_text(path, 2, 2))
 
 
-def test_long_overdue_table_repeats_its_header_on_the_next_page(app, county):
+def test_long_overdue_table_repeats_its_header_on_the_next_page(app, bulletin_county):
     """With 45 more overdue tasks, does the overdue table go on over pages with its header row on each?"""
     with app.app_context():
-        unit = db.session.get(Unit, county["units"]["B"])
+        unit = db.session.get(Unit, bulletin_county["units"]["B"])
         for number in range(45):
             make_task(f"长表测试任务第{number + 1:02d}号", unit, deadline_on=date(2026, 11, 1 + number % 28),
                       code=f"ZG2026-9{number:03d}", created_at=at(date(2026, 10, 1)),
@@ -121,11 +120,11 @@ def test_long_overdue_table_repeats_its_header_on_the_next_page(app, county):
     assert "长表测试任务第45号" in flat(path)
 
 
-def test_hostile_title_is_printed_as_text_and_nothing_is_fetched(app, county):
+def test_hostile_title_is_printed_as_text_and_nothing_is_fetched(app, bulletin_county):
     """Is a title with HTML and <img src=file:///etc/passwd> printed literally, with no image and no file read?"""
     hostile = 'HTML/<img src=file:///etc/passwd><b>粗体</b>"&'
     with app.app_context():
-        db.session.get(RectificationTask, county["tasks"]["A1"]).title = hostile
+        db.session.get(RectificationTask, bulletin_county["tasks"]["A1"]).title = hostile
         db.session.commit()
     _id, path = generate(app, text='<script>alert(1)</script>\n<img src="http://127.0.0.1:9/x.png">请整改')
     text = flat(path)
@@ -150,7 +149,7 @@ def test_fetcher_refuses_files_and_network(app, tmp_path):
     assert kinds.count("image") == 1  # the inline data: image only (with its transparency mask)
 
 
-def test_a_2000_character_title_is_cut_to_fit_its_row(app, county):
+def test_a_2000_character_title_is_cut_to_fit_its_row(app, bulletin_county):
     """Is the longest title a task can hold printed cut with an ellipsis, so its row fits on a page?
 
     A 2,000-character title is refused where tasks are entered (form and import allow 300,
@@ -158,7 +157,7 @@ def test_a_2000_character_title_is_cut_to_fit_its_row(app, county):
     """
     long_title = ("超长标题" * 500)[:RectificationTask.title.type.length]
     with app.app_context():
-        db.session.get(RectificationTask, county["tasks"]["A1"]).title = long_title
+        db.session.get(RectificationTask, bulletin_county["tasks"]["A1"]).title = long_title
         db.session.commit()
     _id, path = generate(app)
     text = flat(path)
@@ -166,7 +165,7 @@ def test_a_2000_character_title_is_cut_to_fit_its_row(app, county):
     assert pdf_pages(path) == 3  # as many as with the usual titles
 
 
-def test_a_month_without_tasks_is_a_valid_bulletin_that_says_so(app, county):
+def test_a_month_without_tasks_is_a_valid_bulletin_that_says_so(app, bulletin_county):
     """Does March 2026, before any task, give a PDF that says there were no tasks?"""
     _id, path = generate(app, month="2026-03")
     text = flat(path)
@@ -182,13 +181,13 @@ def test_a_missing_font_stops_the_start_with_a_clear_error(migrated):
     assert "BULLETIN_FONT_KAI" in str(error.value) and "方正楷体_GBK 未安装" in str(error.value)
 
 
-def test_a_font_removed_after_start_gives_an_error_not_a_pdf(app, county, bulletin_dir):
+def test_a_font_removed_after_start_gives_an_error_not_a_pdf(app, bulletin_county, bulletin_dir):
     """If the font setting no longer matches an installed font, is generation refused with no file and no row?"""
     app.config["BULLETIN_FONT_BODY"] = "No Such Font SC"
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == "supervisor"))
         with pytest.raises(pdf.FontError):
-            bulletins.generate_draft(user, MONTH)
+            lifecycle.generate_draft(user, MONTH)
         assert db.session.scalar(db.select(db.func.count()).select_from(Bulletin)) == 0
     assert not list(bulletin_dir.glob("*.pdf"))
 

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import DEMO_PASSWORD, make_task
-from tests.test_dashboard import spread, statements  # noqa: F401  (fixture)
-from tests.workflow_helpers import TODAY, flow, frozen_today, new_task, user  # noqa: F401  (fixtures)
+from tests.dashboard_helpers import statements
+from tests.workflow_helpers import TODAY, new_task, user
 from tracker import caching, clock, create_app, permissions
 from tracker.extensions import db
 from tracker.models import Notification, RectificationTask, Unit, User
-from tracker.services import notifications, workflow, workflow_progress
+from tracker.services.messaging import notifications
+from tracker.services.tasks import progress, workflow
 
 RED_CARD = re.compile(r'id="kpi-light-red"[^>]*data-count="(\d+)"')
 
@@ -80,7 +81,7 @@ def test_workflow_steps_raise_the_counter_and_the_inbox_does_not(app, flow):
     start = version(app)
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)
-        workflow_progress.report_progress(user(flow, "lead_head"), task, "已完成管网铺设三公里", 40)
+        progress.report_progress(user(flow, "lead_head"), task, "已完成管网铺设三公里", 40)
     assert version(app) == start + 1
     with app.app_context():
         workflow.urge(user(flow, "supervisor"), db.session.get(RectificationTask, task_id), "请加快进度")

@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 from markupsafe import Markup
 
-from tracker.services.charts import bar_chart_svg, fit_label, percent
+from tracker.services.documents.charts import bar_chart_svg, fit_label, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,23 +1,23 @@
 """The home page's dashboards: figures equal to the bulletin's and to the task lists they link to, per role."""
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
-from tests.bulletin_helpers import NOW, bulletin_dir, county  # noqa: F401  (fixtures)
+from tests.bulletin_helpers import NOW
 from tests.conftest import DEMO_PASSWORD, make_task, make_unit, make_user
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
-from tests.workflow_helpers import TODAY, new_task, user
+from tests.dashboard_helpers import statements
+from tests.workflow_helpers import TODAY, user
 from tracker import caching, clock
 from tracker.extensions import db
 from tracker.models import AssessmentPeriod, RectificationTask, Urge, User
-from tracker.services import bulletin_data, dashboard, dashboard_queries, lights, task_queries
-from tracker.services.bulletin_history import TaskAsOf, local_midnight
+from tracker.services.bulletins import figures
+from tracker.services.bulletins.history import TaskAsOf, local_midnight
+from tracker.services.dashboard import aggregates, overview
+from tracker.services.tasks import lights, queries
 
 COUNT_LINK = re.compile(r'<a [^>]*href="(/tasks/\?[^"]*)"[^>]*data-count="(\d+)"|'
                         r'<a [^>]*data-count="(\d+)"[^>]*href="(/tasks/\?[^"]*)"')
@@ -39,58 +39,10 @@ def count_links(html):
 
 def list_count(user_id, query):
     """How many tasks the task list shows this user for a query string."""
-    filters, ignored = task_queries.TaskFilters.from_args(MultiDict(parse_qsl(query)))
+    filters, ignored = queries.TaskFilters.from_args(MultiDict(parse_qsl(query)))
     assert ignored == [], query
-    listed = task_queries.filtered_tasks(db.session.get(User, user_id), filters)
+    listed = queries.filtered_tasks(db.session.get(User, user_id), filters)
     return db.session.scalar(db.select(db.func.count()).select_from(listed.order_by(None).subquery()))
-
-
-@contextmanager
-def statements(app):
-    """Count the SQL statements the app runs inside the block: yields a list that fills with them."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        """Keep one statement about to run."""
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
-def spread(app, flow):
-    """Tasks of 县水利局 (and one of 县商务局) in every state, with a period, an urge and leaders; ids only."""
-    with app.app_context():
-        period = AssessmentPeriod(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30))
-        db.session.add(period)
-        db.session.flush()
-        now = clock.now()
-        tasks = {
-            "overdue": new_task(flow, "in_progress", title="防汛物资储备不足", deadline_on=TODAY - timedelta(days=12),
-                                period_id=period.id),
-            "late_review": new_task(flow, "pending_review", title="逾期后申请销号", deadline_on=TODAY - timedelta(days=3)),
-            "soon": new_task(flow, "in_progress", title="即将到期", deadline_on=TODAY + timedelta(days=3),
-                             last_reported_at=now, period_id=period.id),
-            "green": new_task(flow, "assigned", title="刚交办", last_reported_at=now),
-            "on_time": new_task(flow, "closed", title="按期销号", deadline_on=TODAY - timedelta(days=30),
-                                closeout_requested_at=now - timedelta(days=40), period_id=period.id),
-            "late": new_task(flow, "closed", title="逾期销号", deadline_on=TODAY - timedelta(days=30),
-                             closeout_requested_at=now - timedelta(days=20)),
-            "draft": new_task(flow, "draft", title="草稿任务"),
-            "cancelled": new_task(flow, "cancelled", title="已撤销任务"),
-        }
-        other = new_task(flow, "in_progress", title="商务局任务", deadline_on=TODAY - timedelta(days=1))
-        other.lead_unit_id, other.co_units, other.responsible_leader_id = flow["units"]["other"], [], None
-        db.session.add(Urge(task_id=tasks["overdue"].id, unit_id=flow["units"]["water"],
-                            urged_by_id=flow["users"]["supervisor"], message="请加快", created_at=now))
-        db.session.commit()
-        return {"period": period.id, "tasks": {k: t.id for k, t in tasks.items()}, "other": other.id}
 
 
 def test_every_counted_figure_lists_exactly_its_tasks(app, client, spread, flow):
@@ -107,7 +59,7 @@ def test_every_counted_figure_lists_exactly_its_tasks(app, client, spread, flow)
 def test_the_figures_of_the_whole_county(app, spread, flow):
     """Are lights, statuses, rates and the overdue list counted as a supervisor would by hand?"""
     with app.app_context():
-        dash = dashboard.office_dashboard(user(flow, "supervisor"))
+        dash = overview.office_dashboard(user(flow, "supervisor"))
     assert dash.lights == {"red": 3, "yellow": 1, "green": 2}  # draft counts: it has a light in the list too
     assert dash.statuses == {"draft": 1, "assigned": 1, "in_progress": 3, "pending_review": 1, "closed": 2,
                              "cancelled": 1}
@@ -124,7 +76,7 @@ def test_a_period_narrows_every_figure(app, client, spread, flow):
     """With ?period=, do the figures and the links cover only that assessment period's tasks?"""
     with app.app_context():
         period = db.session.get(AssessmentPeriod, spread["period"])
-        dash = dashboard.office_dashboard(user(flow, "supervisor"), period)
+        dash = overview.office_dashboard(user(flow, "supervisor"), period)
     assert dash.totals.tasks == 3 and dash.lights["red"] == 1
     login(client, "supervisor")
     html = client.get(f"/?period={spread['period']}").get_data(as_text=True)
@@ -143,15 +95,15 @@ def test_invalid_filters_in_the_url_are_ignored_with_a_message(client, spread, q
     assert 'id="unit-ranking"' in html
 
 
-def test_dashboard_figures_are_the_bulletins_own(app, county):
+def test_dashboard_figures_are_the_bulletins_own(app, bulletin_county):
     """For the month under way, are the dashboard's unit ranking and rates exactly the bulletin's?"""
     with app.app_context():
         # The bulletin counts this year's tasks and this month's urges; leave the county with only those.
         db.session.execute(db.delete(RectificationTask).where(RectificationTask.code.like("ZG2025-%")))
         db.session.execute(db.delete(Urge).where(Urge.created_at < local_midnight(date(2026, 12, 1))))
         db.session.commit()
-        bulletin = bulletin_data.gather("2026-12")
-        dash = dashboard.office_dashboard(db.session.scalar(db.select(User).filter_by(username="supervisor")))
+        bulletin = figures.gather("2026-12")
+        dash = overview.office_dashboard(db.session.scalar(db.select(User).filter_by(username="supervisor")))
     fields = ("unit_name", "rank", "tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue",
               "on_time", "due", "urges", "needs_explanation")
     assert [tuple(getattr(row, f) for f in fields) for row in dash.units] == \
@@ -162,13 +114,13 @@ def test_dashboard_figures_are_the_bulletins_own(app, county):
     assert [row.assessment.indicator.name for row in dash.weak] == [row.name for row in bulletin.weak.rows]
 
 
-def test_sql_rules_agree_with_the_python_ones(app, county):
+def test_sql_rules_agree_with_the_python_ones(app, bulletin_county):
     """Do the on-time and due conditions in SQL pick the tasks lights.is_on_time and TaskAsOf.is_due pick?"""
     today = NOW.date()
     with app.app_context():
         tasks = db.session.scalars(db.select(RectificationTask)).all()
-        on_time = set(db.session.scalars(db.select(RectificationTask.id).where(dashboard_queries.on_time_clause())))
-        due = set(db.session.scalars(db.select(RectificationTask.id).where(dashboard_queries.due_clause(today))))
+        on_time = set(db.session.scalars(db.select(RectificationTask.id).where(aggregates.on_time_clause())))
+        due = set(db.session.scalars(db.select(RectificationTask.id).where(aggregates.due_clause(today))))
         assert on_time == {t.id for t in tasks if lights.is_on_time(t)} != set()
         as_of = {t.id: TaskAsOf(t, t.status, t.deadline_on, today, False, 0, False) for t in tasks}
         assert due == {t.id for t in tasks if as_of[t.id].is_due} != set()
@@ -207,7 +159,7 @@ def test_statement_count_does_not_grow_with_the_data(app, client, spread, flow, 
 def test_unit_head_sees_their_unit_and_what_waits_for_them(app, client, spread, flow):
     """Does the water bureau's head see its tasks by light and the task to accept, and nothing of 县商务局?"""
     with app.app_context():
-        dash = dashboard.unit_dashboard(user(flow, "lead_head"))
+        dash = overview.unit_dashboard(user(flow, "lead_head"))
     assert dash.lights == {"red": 2, "yellow": 1, "green": 1}
     assert "draft" not in dash.statuses and dash.statuses["in_progress"] == 2
     assert "刚交办" in {task.title for task in dash.actions}
@@ -221,8 +173,8 @@ def test_unit_head_sees_their_unit_and_what_waits_for_them(app, client, spread, 
 def test_a_leader_sees_only_their_portfolio(app, client, spread, flow):
     """Does a county leader (not principal) see only the tasks they oversee, and no by-leader breakdown?"""
     with app.app_context():
-        dash = dashboard.office_dashboard(user(flow, "leader"))
-        principal = dashboard.office_dashboard(user(flow, "principal"))
+        dash = overview.office_dashboard(user(flow, "leader"))
+        principal = overview.office_dashboard(user(flow, "principal"))
     assert dash.lights["red"] == 2 and dash.leaders == []
     assert principal.lights["red"] == 3 and principal.leaders != []
     login(client, "leader")
@@ -241,7 +193,7 @@ def test_a_county_without_tasks_shows_an_empty_dashboard(client, flow):
 
 def test_the_unit_chart_draws_the_lowest_units_when_there_are_many(app, client, spread, monkeypatch):
     """With more units than a chart holds, does it draw those with the lowest close-out rate and say so?"""
-    monkeypatch.setattr(dashboard, "CHART_ROWS", 1)
+    monkeypatch.setattr(overview, "CHART_ROWS", 1)
     login(client, "supervisor")
     client.post("/lang/en")
     html = client.get("/").get_data(as_text=True)
@@ -253,8 +205,8 @@ def test_the_unit_chart_draws_the_lowest_units_when_there_are_many(app, client, 
 def test_only_the_county_wide_ranking_flags_units_for_an_explanation(app, spread, flow):
     """Are units flagged for a 情况说明 on the office's whole-county ranking only, not a leader's or a period's?"""
     with app.app_context():
-        office = dashboard.office_dashboard(user(flow, "supervisor"))
-        leader = dashboard.office_dashboard(user(flow, "leader"))
-        period = dashboard.office_dashboard(user(flow, "supervisor"), db.session.get(AssessmentPeriod, spread["period"]))
+        office = overview.office_dashboard(user(flow, "supervisor"))
+        leader = overview.office_dashboard(user(flow, "leader"))
+        period = overview.office_dashboard(user(flow, "supervisor"), db.session.get(AssessmentPeriod, spread["period"]))
     assert [row.unit_name for row in office.units if row.needs_explanation] == ["县商务局", "县水利局"]
     assert not any(row.needs_explanation for row in leader.units + period.units)

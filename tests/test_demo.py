@@ -9,11 +9,22 @@ from tests.conftest import empty_tables
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
-    AssessmentPeriod, AuditEntry, CloseoutRequest, ExtensionRequest, Indicator, IndicatorResult, Notification,
-    ProgressReport, RectificationTask, Unit, Urge, User,
+    AssessmentPeriod,
+    AuditEntry,
+    CloseoutRequest,
+    ExtensionRequest,
+    Indicator,
+    IndicatorResult,
+    Notification,
+    ProgressReport,
+    RectificationTask,
+    Unit,
+    Urge,
+    User,
 )
 from tracker.models.task import LEVELS, SOURCES, STATUSES
-from tracker.services import demo, demo_tasks, lights
+from tracker.seeding import demo, demo_tasks
+from tracker.services.tasks import lights
 
 CODE = re.compile(r"ZG\d{4}-\d{4}")
 

@@ -1,12 +1,11 @@
 """The in-app inbox: messages from workflow steps, the unread count in the navigation, marking read."""
 import re
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import ACTORS, new_task, user
 from tracker.extensions import db
 from tracker.models import Notification
-from tracker.services import notifications, workflow
-
+from tracker.services.messaging import notifications
+from tracker.services.tasks import workflow
 
 
 def login(client, auth, key):

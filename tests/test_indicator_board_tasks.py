@@ -1,8 +1,7 @@
 """Does the indicator board name each indicator's open tasks as each viewer may see them?"""
 import re
 
-from tests.indicator_helpers import county, frozen_today  # noqa: F401  (fixtures)
-from tests.test_indicator_pages import draft_fields, imported, login, result_id  # noqa: F401  (imported: fixture)
+from tests.test_indicator_pages import draft_fields, login, result_id
 from tracker.extensions import db
 from tracker.models import RectificationTask
 

@@ -2,19 +2,17 @@
 import io
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import DEMO_PASSWORD
-from tests.indicator_helpers import (  # noqa: F401
-    GOOD, TODAY, counts, county, csv_bytes, frozen_today, make_period, sample_bytes, xlsx_bytes,
-)
+from tests.indicator_helpers import GOOD, TODAY, counts, csv_bytes, make_period, sample_bytes, xlsx_bytes
 from tracker.extensions import db
-from tracker.models import Indicator, IndicatorResult, RectificationTask, Unit, User
-from tracker.services import results_import, upload_staging
+from tracker.models import Indicator, IndicatorResult, RectificationTask, Unit
+from tracker.services.documents import upload_staging
 
 ROLE_USERS = {"supervisor": "supervisor", "leader": "leader0", "admin": "admin", "unit_head": "unithead"}
 
@@ -29,18 +27,6 @@ def upload(client, url, data, name="assessment-2026H1.xlsx", **fields):
     """Post a file to an upload form (encoded in memory: the test client's own temp file for a big body leaks)."""
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=name), **fields})
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-@pytest.fixture
-def imported(app, county):
-    """The sample imported into the half-year, and the half-year before with other ranks; period ids."""
-    with app.app_context():
-        office = db.session.get(User, county["supervisor"])
-        previous = make_period("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
-        results_import.apply_import(office, previous, xlsx_bytes([GOOD[:5] + [9] + GOOD[6:]]), "old.xlsx")
-        current = make_period()
-        results_import.apply_import(office, current, sample_bytes(), "assessment-2026H1.xlsx")
-        return {"current": current.id, "previous": previous.id}
 
 
 def result_id(name, period_id):
@@ -79,7 +65,7 @@ def test_anonymous_is_sent_to_login(client, imported):
 
 # --- the import through the pages ------------------------------------------------------------------
 
-def test_upload_preview_confirm(app, client, county):
+def test_upload_preview_confirm(app, client, results_county):
     """Does the sample go upload → preview (nothing written yet) → confirm → the board of weak indicators?"""
     login(client, "supervisor")
     response = client.post("/indicators/periods/new", data={
@@ -115,7 +101,7 @@ def test_reupload_shows_unchanged_and_keeps_one_result_each(app, client, importe
                                  .where(IndicatorResult.period_id == imported["current"])) == 36
 
 
-def test_unknown_units_need_the_explicit_choice(app, client, county):
+def test_unknown_units_need_the_explicit_choice(app, client, results_county):
     """Is an unknown unit listed with the create option, refused without the tick, created with it?"""
     with app.app_context():
         period_id = make_period().id
@@ -157,7 +143,7 @@ def formula_sheet():
     ("r.xlsx", b"P" * (20 * 1024 * 1024), "more than the limit"),
     ("r.xlsx", None, "formulas"),
 ])
-def test_bad_files_get_a_clear_message_and_change_nothing(app, client, county, name, data, words):
+def test_bad_files_get_a_clear_message_and_change_nothing(app, client, results_county, name, data, words):
     """Does each bad file get a message on the upload page (400), with nothing stored or written?"""
     with app.app_context():
         period_id = make_period().id
@@ -173,7 +159,7 @@ def test_bad_files_get_a_clear_message_and_change_nothing(app, client, county, n
         assert os.listdir(upload_staging.staging_dir()) == []
 
 
-def test_gbk_csv_through_the_page(app, client, county):
+def test_gbk_csv_through_the_page(app, client, results_county):
     """Does a GBK CSV upload preview and import like an .xlsx?"""
     with app.app_context():
         period_id = make_period().id
@@ -252,7 +238,7 @@ def draft_fields(page):
     return data
 
 
-def test_generate_prefills_and_dispatches(app, client, imported, county):
+def test_generate_prefills_and_dispatches(app, client, imported, results_county):
     """Are drafts prefilled from the results, and dispatched in one go to their lead units?"""
     login(client, "supervisor")
     period = imported["current"]
@@ -261,9 +247,9 @@ def test_generate_prefills_and_dispatches(app, client, imported, county):
     page = client.get(f"/indicators/periods/{period}/generate?result={ids[0]}&result={ids[1]}").get_data(as_text=True)
     data = draft_fields(page)
     assert data["drafts-0-title"] == "Rectify the weak indicator 民间投资增速"
-    assert data["drafts-0-lead_unit"] == str(county["units"]["县发展和改革局"])
-    assert data["drafts-0-co_units"] == [str(county["units"]["县投资促进局"])]
-    assert data["drafts-0-responsible_leader"] == str(county["leaders"]["常务副县长"])
+    assert data["drafts-0-lead_unit"] == str(results_county["units"]["县发展和改革局"])
+    assert data["drafts-0-co_units"] == [str(results_county["units"]["县投资促进局"])]
+    assert data["drafts-0-responsible_leader"] == str(results_county["leaders"]["常务副县长"])
     assert data["drafts-0-deadline_on"] == (TODAY + timedelta(days=90)).isoformat()
     assert data["drafts-0-supervision_level"] == "key"  # last place
     assert "ranking 12 of 12" in data["drafts-0-problem"]
@@ -315,7 +301,7 @@ def test_one_bad_draft_means_none_is_created(app, client, imported):
         assert db.session.scalar(db.select(db.func.count()).select_from(RectificationTask)) == 0
 
 
-def test_a_leader_sees_only_the_tasks_in_their_portfolio(app, client, imported, county):
+def test_a_leader_sees_only_the_tasks_in_their_portfolio(app, client, imported, results_county):
     """On the board, does a leader see the codes of their own tasks and not the others'?"""
     login(client, "supervisor")
     period = imported["current"]
@@ -335,7 +321,7 @@ def test_a_leader_sees_only_the_tasks_in_their_portfolio(app, client, imported, 
 
 # --- tasks from other sources ----------------------------------------------------------------------
 
-def test_task_import_pages(app, client, county):
+def test_task_import_pages(app, client, results_county):
     """Does a task sheet go upload → preview → create and dispatch, and a bad one show its errors?"""
     login(client, "supervisor")
     header = ["问题", "来源", "牵头单位", "完成时限"]

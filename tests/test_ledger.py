@@ -11,12 +11,11 @@ from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import DEMO_PASSWORD
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import TODAY, new_task, user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import ProgressReport, Unit
-from tracker.services import ledger, task_queries
+from tracker.services.tasks import ledger, queries
 from tracker.tasks import export_routes
 
 
@@ -71,8 +70,8 @@ def tasks(app, flow):
 
 def listed_codes(flow, key, **args):
     """The codes the task list shows the actor for these filters, in its order."""
-    filters, _ = task_queries.TaskFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
-    return [t.code for t in db.session.scalars(task_queries.filtered_tasks(user(flow, key), filters))]
+    filters, _ = queries.TaskFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
+    return [t.code for t in db.session.scalars(queries.filtered_tasks(user(flow, key), filters))]
 
 
 @pytest.mark.parametrize("args", [{}, {"light": "red"}, {"status": "in_progress", "sort": "-deadline"},

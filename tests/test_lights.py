@@ -1,16 +1,15 @@
 """Derived state (overdue, days late, on time, traffic light) with frozen time around deadlines and midnight."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import product
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import new_task
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Milestone, RectificationTask, User
-from tracker.services import lights, task_queries
+from tracker.services.tasks import lights, queries
 
 SH = ZoneInfo("Asia/Shanghai")
 DEADLINE = date(2026, 6, 30)
@@ -50,7 +49,7 @@ def test_overdue_follows_the_local_date_not_utc(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress", deadline_on=DEADLINE)
         moment = datetime(2026, 7, 1, 0, 30, tzinfo=SH)
-        assert moment.astimezone(timezone.utc).date() == date(2026, 6, 30)
+        assert moment.astimezone(UTC).date() == date(2026, 6, 30)
         with clock.frozen(moment):
             task.last_reported_at = clock.now()
             assert lights.task_state(task).is_overdue
@@ -131,7 +130,7 @@ def test_no_report_for_m_days_is_yellow(app, flow, last_report, today, silent):
     """Does the light turn yellow when the last report is M (14) local days old, counted in local dates?"""
     with app.app_context():
         task = new_task(flow, "in_progress", deadline_on=date(2026, 12, 31))
-        task.last_reported_at = datetime(*last_report, tzinfo=SH).astimezone(timezone.utc)
+        task.last_reported_at = datetime(*last_report, tzinfo=SH).astimezone(UTC)
         state = state_at(task, today)
         assert (state.light, len(state.reasons)) == (("yellow", 1) if silent else ("green", 0))
 
@@ -205,7 +204,7 @@ def test_sql_light_filters_agree_with_the_rules(app, flow, moment):
         with at(moment):
             expected = lights.states_for(tasks)
             for light in ("red", "yellow", "green"):
-                query = task_queries.visible_tasks(supervisor).where(lights.light_clause(light, clock.today()))
+                query = queries.visible_tasks(supervisor).where(lights.light_clause(light, clock.today()))
                 found = {t.id for t in db.session.scalars(query)}
                 assert found == {t.id for t in tasks if expected[t.id].light == light}, light
             overdue = {t.id for t in db.session.scalars(

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.alerts_helpers import SHANGHAI, build_county, finish, smtp_server, start_flask  # noqa: F401 (fixture)
-from tests.workflow_helpers import flow, frozen_today, new_task, user  # noqa: F401 (fixtures)
+from tests.alerts_helpers import SHANGHAI, build_county, finish, start_flask
+from tests.workflow_helpers import new_task, user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Bulletin, JobRun, Notification, OutboxMessage, RectificationTask
-from tracker.services import ConflictError, workflow, workflow_reviews
+from tracker.services import ConflictError
+from tracker.services.tasks import reviews, workflow
 
 pytestmark = [
     pytest.mark.postgres,
@@ -97,7 +98,7 @@ def test_two_processes_generating_one_month_make_one_bulletin_with_one_number(ap
         assert os.path.isfile(tmp_path / rows[0].file_path)
 
 
-def test_a_stale_write_from_another_connection_is_refused(app, flow, frozen_today):  # noqa: F811
+def test_a_stale_write_from_another_connection_is_refused(app, flow, workflow_today):  # noqa: F811
     """When two workers load the same task and both act, does the second get ConflictError and change nothing?"""
     with app.app_context():
         task_id = new_task(flow, status="in_progress").id
@@ -106,7 +107,7 @@ def test_a_stale_write_from_another_connection_is_refused(app, flow, frozen_toda
         form_version = task_a.version
         with app.app_context():  # worker B, its own session and connection: the unit head asks for more time
             task_b = db.session.get(RectificationTask, task_id)
-            workflow_reviews.request_extension(user(flow, "lead_head"), task_b, task_b.deadline_on + timedelta(30),
+            reviews.request_extension(user(flow, "lead_head"), task_b, task_b.deadline_on + timedelta(30),
                                                "汛期施工受阻", version=task_b.version)
         assert db.session.get(RectificationTask, task_id) is task_a and task_a.status == "in_progress"
         with pytest.raises(ConflictError):

@@ -2,14 +2,22 @@
 import re
 from datetime import timedelta
 
-from tests.alerts_helpers import (  # noqa: F401  (fixtures)
-    MONDAY, SMTP_PASSWORD, SMTP_USER, MailSink, SmtpServer, county, finish, free_port, monday, point_mail_at,
-    smtp_server, start_flask,
+from tests.alerts_helpers import (
+    MONDAY,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    MailSink,
+    SmtpServer,
+    finish,
+    free_port,
+    point_mail_at,
+    start_flask,
 )
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import OutboxMessage, User
-from tracker.services import alerts, outbox
+from tracker.services.alerts import weekly
+from tracker.services.messaging import outbox
 
 
 def rows(app):
@@ -36,11 +44,11 @@ def down_server(app, **kwargs):
     return server
 
 
-def test_smtp_down_keeps_messages_and_delivers_when_it_is_back(app, county, monday):
+def test_smtp_down_keeps_messages_and_delivers_when_it_is_back(app, alert_county, monday):
     """With the mail server down, are the alert's mails kept with the error, and delivered once it is back?"""
     server = down_server(app)
     with app.app_context():
-        alerts.run_weekly_alert(MONDAY)
+        weekly.run_weekly_alert(MONDAY)
     result = dispatch(app)
     assert result.sent == 0 and result.failed == 6
     for status, attempts, next_at, error in rows(app):
@@ -56,12 +64,12 @@ def test_smtp_down_keeps_messages_and_delivers_when_it_is_back(app, county, mond
         server.stop()
 
 
-def test_backoff_then_failed_but_kept_and_retryable(app, county, monday):
+def test_backoff_then_failed_but_kept_and_retryable(app, alert_county, monday):
     """Are retries spaced 1, 5, 15 minutes, the message marked failed after the last try, and sent after a retry?"""
     app.config["OUTBOX_MAX_ATTEMPTS"] = 3
     server = down_server(app)
     with app.app_context():
-        alerts.run_weekly_alert(MONDAY)
+        weekly.run_weekly_alert(MONDAY)
     moment = monday
     for gap in (0, 1, 5):
         moment += timedelta(minutes=gap)
@@ -70,7 +78,7 @@ def test_backoff_then_failed_but_kept_and_retryable(app, county, monday):
     assert {(status, attempts) for status, attempts, *_rest in statuses} == {("failed", 3)}
     assert dispatch(app, moment + timedelta(days=1)).attempted == 0  # failed: left for a person to retry
     with app.app_context():
-        admin = db.session.get(User, county["users"]["admin"])
+        admin = db.session.get(User, alert_county["users"]["admin"])
         first_id = db.session.scalar(db.select(OutboxMessage.id).order_by(OutboxMessage.id))
         with clock.frozen(moment):
             outbox.retry(admin, first_id)
@@ -82,14 +90,14 @@ def test_backoff_then_failed_but_kept_and_retryable(app, county, monday):
         server.stop()
 
 
-def test_smtp_login_failure_is_recorded_retried_and_delivered_once_fixed(app, county, monday):
+def test_smtp_login_failure_is_recorded_retried_and_delivered_once_fixed(app, alert_county, monday):
     """With a wrong SMTP password, is the failure recorded and visible, and are the mails sent once it is fixed?"""
     server = down_server(app, require_login=True)
     server.start()
     try:
         app.config.update(MAIL_USERNAME=SMTP_USER, MAIL_PASSWORD="wrong-password")
         with app.app_context():
-            alerts.run_weekly_alert(MONDAY)
+            weekly.run_weekly_alert(MONDAY)
         assert dispatch(app).failed == 6
         assert all("authentication failed" in error for *_rest, error in rows(app))
         assert server.messages == []

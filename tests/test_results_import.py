@@ -7,12 +7,22 @@ from flask_babel import force_locale
 
 from tests.conftest import make_unit, make_user
 from tests.indicator_helpers import (
-    GOOD, HEADER, OTHER, counts, csv_bytes, data_file, load_demo_units, make_period, sample_bytes, xlsx_bytes,
+    GOOD,
+    HEADER,
+    OTHER,
+    counts,
+    csv_bytes,
+    data_file,
+    load_demo_units,
+    make_period,
+    sample_bytes,
+    xlsx_bytes,
 )
 from tracker.extensions import db
 from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, Unit, User
-from tracker.services import PermissionDenied, results_import, weakness
-from tracker.services.sheets import ParseError
+from tracker.services import PermissionDenied
+from tracker.services.documents.sheets import ParseError
+from tracker.services.indicators import results_import, weakness
 
 
 def row(base=GOOD, **changes):
@@ -206,7 +216,7 @@ def test_gbk_csv_as_excel_saves_it(units):
     ("junk.xlsx", b"this is not a workbook at all", "not_xlsx"),
     ("results.xls", b"\xd0\xcf\x11\xe0" + b"\0" * 100, "old_xls"),
     ("big.xlsx", b"x" * (20 * 1024 * 1024), "too_large"),
-    ("empty.csv", "\r\n\r\n".encode(), "empty_sheet"),
+    ("empty.csv", b"\r\n\r\n", "empty_sheet"),
     ("noheader.csv", "甲,乙,丙\r\n1,2,3\r\n".encode("gbk"), "no_header"),
 ])
 def test_bad_files_are_refused_whole(units, name, data, code):

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from tracker.services import DomainError
-from tracker.services.results_parser import ParseError, parse_results
+from tracker.services.indicators.results_parser import ParseError, parse_results
 
-SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "demo_data", "assessment-2026H1.xlsx")
+SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "seeding", "demo_data", "assessment-2026H1.xlsx")
 
 HEADER = ["序号", "指标类别", "指标名称", "分值", "得分", "全市排名", "参评县区数", "计量单位", "目标值",
           "完成值", "序时进度", "牵头单位", "配合单位", "分管县领导", "计算公式", "一票否决"]

@@ -16,7 +16,7 @@ from tracker import clock, permissions
 from tracker.extensions import db
 from tracker.models import RectificationTask, User, task_co_units
 from tracker.models.task import FINISHED_STATUSES
-from tracker.services import action_views, task_queries
+from tracker.services.tasks import action_views, queries
 
 T = RectificationTask
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -43,7 +43,7 @@ def users():
 def plain_order(user, filters):
     """Ids in the default order as one ORDER BY CASE …, the shape the list had before."""
     finished_last = case((T.status.in_(FINISHED_STATUSES), 1), else_=0)
-    query = task_queries.filtered_tasks(user, filters, ordered=False).order_by(finished_last, T.deadline_on, T.id)
+    query = queries.filtered_tasks(user, filters, ordered=False).order_by(finished_last, T.deadline_on, T.id)
     return [task.id for task in db.session.scalars(query)]
 
 
@@ -51,11 +51,11 @@ def test_the_default_order_is_the_same_on_every_page(seeded):
     """Does reading status by status give the same tasks in the same order, page after page, as one big sort?"""
     for args in FILTERS:
         for user in users():
-            filters, _ignored = task_queries.TaskFilters.from_args(args)
+            filters, _ignored = queries.TaskFilters.from_args(args)
             expected = plain_order(user, filters)
             pages, page = [], 1
             while True:
-                found = task_queries.task_page(user, filters, page, 15)
+                found = queries.task_page(user, filters, page, 15)
                 pages += [task.id for task in found.items]
                 if not found.has_next:
                     break
@@ -95,8 +95,8 @@ def test_search_folds_case_only_where_the_words_have_case(seeded):
     code = db.session.scalar(select(T.code).order_by(T.id.desc()).limit(1))
     every = db.session.scalars(select(T)).all()
     for text in ("整改", "污水", code.lower(), "100%"):
-        filters, _ignored = task_queries.TaskFilters.from_args({"q": text})
-        found = {task.id for task in db.session.scalars(task_queries.filtered_tasks(supervisor, filters))}
+        filters, _ignored = queries.TaskFilters.from_args({"q": text})
+        found = {task.id for task in db.session.scalars(queries.filtered_tasks(supervisor, filters))}
         expected = {task.id for task in every
                     if any(text.lower() in (field or "").lower()
                            for field in (task.title, task.code, task.problem, task.measures))}

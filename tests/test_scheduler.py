@@ -7,13 +7,13 @@ import click
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from tests.alerts_helpers import (  # noqa: F401  (fixtures)
-    MONDAY, SHANGHAI, build_county, county, finish, mail_down, monday, smtp_server, start_flask,
-)
-from tracker import clock, jobs
+from tests.alerts_helpers import MONDAY, SHANGHAI, build_county, finish, start_flask
+from tracker import clock
 from tracker.extensions import db
+from tracker.jobs import schedule, scheduler
 from tracker.models import JobRun
-from tracker.services import alerts
+from tracker.services.alerts import weekly as alerts
+from tracker.services.bulletins import lifecycle
 
 
 def wait_for(condition, timeout, step=0.2):
@@ -57,42 +57,42 @@ def test_scheduler_process_fires_the_weekly_alert_at_its_time(app, smtp_server):
     assert "caught up: none" in output and "Scheduler stopped." in output
 
 
-def test_catch_up_on_start_runs_a_missed_weekly_alert_once(app, county, smtp_server):
+def test_catch_up_on_start_runs_a_missed_weekly_alert_once(app, alert_county, smtp_server):
     """Started on Wednesday after a Monday 08:30 it missed, does the scheduler send this week's alert, once?"""
     app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
     with clock.frozen(datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)):
-        assert jobs.catch_up(app) == ["weekly_alert"]
-        assert jobs.catch_up(app) == []  # a second start (or a second scheduler) the same week
+        assert scheduler.catch_up(app) == ["weekly_alert"]
+        assert scheduler.catch_up(app) == []  # a second start (or a second scheduler) the same week
     assert [trigger for trigger, _at in weekly_runs(app)] == ["catch_up"]
     assert len(smtp_server.messages) == 6
 
 
-def test_no_catch_up_before_this_weeks_time(app, county):
+def test_no_catch_up_before_this_weeks_time(app, alert_county):
     """Started on Monday at 08:00, before this week's 08:30, does the scheduler leave last week alone?"""
     app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
     with clock.frozen(datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)):
-        assert jobs.catch_up(app) == []
+        assert scheduler.catch_up(app) == []
     assert weekly_runs(app) == []
 
 
-def test_catch_up_skips_a_week_already_sent(app, county, monday):
+def test_catch_up_skips_a_week_already_sent(app, alert_county, monday):
     """When this week's alert was already sent (say by the CLI), does the catch-up send nothing?"""
     app.config.update(SCHEDULE_MONTHLY_BULLETIN="off")
     with app.app_context():
         alerts.run_weekly_alert(MONDAY, trigger="cli")
     with clock.frozen(datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)):
-        assert jobs.catch_up(app) == []
+        assert scheduler.catch_up(app) == []
     assert [trigger for trigger, _at in weekly_runs(app)] == ["cli"]
 
 
 def test_job_list_defaults(app):
     """Are the jobs at Monday 08:30 and the last day of the month 17:00 (Shanghai), coalesced, one at a time?"""
-    scheduler = jobs.build_scheduler(app, BackgroundScheduler)
-    scheduler.start(paused=True)  # started, so the job defaults are applied; paused, so nothing fires
+    built = scheduler.build_scheduler(app, BackgroundScheduler)
+    built.start(paused=True)  # started, so the job defaults are applied; paused, so nothing fires
     try:
-        by_id = {job.id: job for job in scheduler.get_jobs()}
+        by_id = {job.id: job for job in built.get_jobs()}
     finally:
-        scheduler.shutdown(wait=False)
+        built.shutdown(wait=False)
     assert set(by_id) == {"weekly_alert", "monthly_bulletin", "outbox"}
     start = datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)
     weekly = by_id["weekly_alert"].trigger.get_next_fire_time(None, start)
@@ -128,30 +128,27 @@ def test_an_unknown_time_zone_stops_the_scheduler_at_start(app):
 
 def test_monthly_bulletin_entry_generates_the_month_once(app, monkeypatch):
     """Does the monthly job ask the bulletin service for the month of its scheduled time, once per month?"""
-    bulletins = pytest.importorskip("tracker.services.bulletins")
-    if not hasattr(bulletins, "generate_monthly_draft"):
-        pytest.skip("the bulletin service has no generate_monthly_draft yet")
     asked = []
     # The bulletin itself (a PDF) is tested with its module; here only the job's wiring is under test.
-    monkeypatch.setattr(bulletins, "generate_monthly_draft", lambda month, actor=None: asked.append((month, actor)))
+    monkeypatch.setattr(lifecycle, "generate_monthly_draft", lambda month, actor=None: asked.append((month, actor)))
     last_day = datetime(2026, 11, 30, 17, 0, tzinfo=SHANGHAI)
     with app.app_context(), clock.frozen(last_day + timedelta(days=1)):
-        first = jobs.run_monthly_bulletin(trigger="catch_up", fired_at=last_day)
-        second = jobs.run_monthly_bulletin(trigger="scheduler", fired_at=last_day)
+        first = schedule.run_monthly_bulletin(trigger="catch_up", fired_at=last_day)
+        second = schedule.run_monthly_bulletin(trigger="scheduler", fired_at=last_day)
         assert first.run.status == "done" and first.period_key == "2026-11" and second.run is None
     assert asked == [("2026-11", None)]
 
 
 def test_in_process_scheduler_only_inside_flask_run(app, mail_down):
     """Is the in-process scheduler started only for `flask run` with the setting on, never elsewhere?"""
-    assert jobs.start_in_process(app) is None  # setting off
+    assert scheduler.start_in_process(app) is None  # setting off
     app.config["SCHEDULER_IN_PROCESS"] = True
-    assert jobs.start_in_process(app) is None  # not inside `flask run` (gunicorn, tests, other commands)
+    assert scheduler.start_in_process(app) is None  # not inside `flask run` (gunicorn, tests, other commands)
     app.config.update(SCHEDULE_WEEKLY_ALERT="off", SCHEDULE_MONTHLY_BULLETIN="off")
     with click.Context(click.Command("run"), info_name="run"):
-        scheduler = jobs.start_in_process(app)
+        started = scheduler.start_in_process(app)
     try:
-        assert scheduler is not None and scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} <= {"outbox", "catch_up"}
+        assert started is not None and started.running
+        assert {job.id for job in started.get_jobs()} <= {"outbox", "catch_up"}
     finally:
-        scheduler.shutdown(wait=True)
+        started.shutdown(wait=True)

@@ -11,9 +11,16 @@ import pytest
 from tracker import caching, clock
 from tracker.extensions import db
 from tracker.models import (
-    AuditEntry, Notification, ProgressReport, RectificationTask, Unit, User, task_co_units,
+    AuditEntry,
+    Notification,
+    ProgressReport,
+    RectificationTask,
+    Unit,
+    User,
+    task_co_units,
 )
-from tracker.services import lights, seed_scale
+from tracker.seeding import scale
+from tracker.services.tasks import lights
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ARGS = ["seed-scale", "--units", "40", "--tasks", "250", "--reports", "900"]
@@ -77,7 +84,7 @@ def test_every_user_logs_in_with_the_known_password(app, seeded, client):
     """Can the load driver's users of every role log in with the one password and see their pages?"""
     for username in ("supervisor1", "leader1", "unit001head", "unit040staff1"):
         client.post("/lang/en")
-        response = client.post("/auth/login", data={"username": username, "password": seed_scale.PASSWORD})
+        response = client.post("/auth/login", data={"username": username, "password": scale.PASSWORD})
         assert response.status_code == 302, username
         assert client.get("/tasks/").status_code == 200
         client.post("/auth/logout")

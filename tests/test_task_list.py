@@ -5,15 +5,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import ACTORS, new_task, user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
-    AssessmentPeriod, CloseoutRequest, Indicator, IndicatorResult, Milestone, ProgressReport, Unit, Urge,
+    AssessmentPeriod,
+    CloseoutRequest,
+    Indicator,
+    IndicatorResult,
+    Milestone,
+    ProgressReport,
+    Unit,
+    Urge,
 )
-from tracker.services import action_views, task_queries
-from tracker.services.task_queries import TaskFilters
+from tracker.services.tasks import action_views, queries
+from tracker.services.tasks.queries import TaskFilters
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -22,7 +28,7 @@ def titles(flow, key, **args):
     """Titles of the tasks the actor's list shows for these query-string arguments."""
     filters, ignored = TaskFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
     assert ignored == []
-    query = task_queries.filtered_tasks(user(flow, key), filters)
+    query = queries.filtered_tasks(user(flow, key), filters)
     return [task.title for task in db.session.scalars(query)]
 
 

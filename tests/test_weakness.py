@@ -6,7 +6,7 @@ from flask_babel import force_locale
 
 from tests.indicator_helpers import make_period, make_result
 from tracker.extensions import db
-from tracker.services import weakness
+from tracker.services.indicators import weakness
 
 
 def judge(result):

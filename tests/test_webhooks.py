@@ -6,20 +6,20 @@ from datetime import timedelta
 
 import pytest
 
-from tests.alerts_helpers import (  # noqa: F401  (fixtures)
-    MONDAY, county, free_port, monday, robot_server, smtp_server,
-)
+from tests.alerts_helpers import MONDAY, free_port
 from tests.conftest import make_task
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import AuditEntry, OutboxMessage, Unit, User
-from tracker.services import DomainError, alerts, alerts_content, alerts_render, outbox, webhooks
+from tracker.services import DomainError
+from tracker.services.alerts import digests, render, weekly
+from tracker.services.messaging import outbox, webhooks
 
 
-def set_robot(county, kind, url, secret=None, unit="water"):
+def set_robot(alert_county, kind, url, secret=None, unit="water"):
     """Save a unit's robot through the service, as the administrator."""
-    admin = db.session.get(User, county["users"]["admin"])
-    return webhooks.set_unit_webhook(admin, db.session.get(Unit, county["units"][unit]), kind, url, secret)
+    admin = db.session.get(User, alert_county["users"]["admin"])
+    return webhooks.set_unit_webhook(admin, db.session.get(Unit, alert_county["units"][unit]), kind, url, secret)
 
 
 def robot_rows():
@@ -28,13 +28,13 @@ def robot_rows():
     return db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.channel != "email")).all()
 
 
-def test_wecom_robot_gets_the_units_digest_as_markdown(app, county, robot_server, smtp_server):
+def test_wecom_robot_gets_the_units_digest_as_markdown(app, alert_county, robot_server, smtp_server):
     """Does the unit's WeCom robot receive one markdown message with the unit's red and yellow tasks and links?"""
     with app.app_context():
-        set_robot(county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K-123")
-        alerts.run_weekly_alert(MONDAY)
+        set_robot(alert_county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K-123")
+        weekly.run_weekly_alert(MONDAY)
         outbox.dispatch_due()
-        red_id = county["tasks"]["water_red"]
+        red_id = alert_county["tasks"]["water_red"]
     assert len(robot_server.requests) == 1  # only 县水利局 has a robot
     request = robot_server.requests[0]
     assert request["path"] == "/cgi-bin/webhook/send" and request["query"] == {"key": ["K-123"]}
@@ -47,12 +47,12 @@ def test_wecom_robot_gets_the_units_digest_as_markdown(app, county, robot_server
     assert len(content.encode()) <= 4096
 
 
-def test_dingtalk_robot_is_signed(app, county, robot_server, smtp_server):
+def test_dingtalk_robot_is_signed(app, alert_county, robot_server, smtp_server):
     """Does a DingTalk robot with 加签 get timestamp and sign computed from its secret, and a title and text?"""
     secret = "SECa1b2c3d4e5f6"
     with app.app_context():
-        set_robot(county, "dingtalk", f"{robot_server.url}/robot/send?access_token=T0K", secret)
-        alerts.run_weekly_alert(MONDAY)
+        set_robot(alert_county, "dingtalk", f"{robot_server.url}/robot/send?access_token=T0K", secret)
+        weekly.run_weekly_alert(MONDAY)
         with clock.frozen(MONDAY_PLUS(seconds=30)):
             outbox.dispatch_due()
     query = robot_server.requests[0]["query"]
@@ -72,13 +72,13 @@ def MONDAY_PLUS(**delta):  # noqa: N802  (reads as a moment)
     return MONDAY_0830 + timedelta(**delta)
 
 
-def test_robot_down_then_back_is_retried_and_delivered(app, county, robot_server, smtp_server):
+def test_robot_down_then_back_is_retried_and_delivered(app, alert_county, robot_server, smtp_server):
     """When the robot answers 500, then refuses with an errcode, is the message kept and delivered once it works?"""
     robot_server.replies = [(500, {"errcode": -1, "errmsg": "system busy"}),
                             (200, {"errcode": 93000, "errmsg": "invalid webhook url"})]
     with app.app_context():
-        set_robot(county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K")
-        alerts.run_weekly_alert(MONDAY)
+        set_robot(alert_county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K")
+        weekly.run_weekly_alert(MONDAY)
         outbox.dispatch_due()
         [row] = robot_rows()
         assert row.status == "pending" and "HTTP 500" in row.last_error
@@ -93,16 +93,16 @@ def test_robot_down_then_back_is_retried_and_delivered(app, county, robot_server
     assert len(robot_server.requests) == 3
 
 
-def test_fixing_the_robot_address_lets_waiting_messages_through(app, county, robot_server, smtp_server):
+def test_fixing_the_robot_address_lets_waiting_messages_through(app, alert_county, robot_server, smtp_server):
     """After an administrator corrects a robot's address, does the waiting message go to the new address?"""
     dead = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=OLD"
     with app.app_context():
-        set_robot(county, "wecom", dead)
-        alerts.run_weekly_alert(MONDAY)
+        set_robot(alert_county, "wecom", dead)
+        weekly.run_weekly_alert(MONDAY)
         outbox.dispatch_due()
         assert "cannot reach" in robot_rows()[0].last_error
-        set_robot(county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=NEW")
-        admin = db.session.get(User, county["users"]["admin"])
+        set_robot(alert_county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=NEW")
+        admin = db.session.get(User, alert_county["users"]["admin"])
         outbox.retry(admin, robot_rows()[0].id)
         outbox.dispatch_due()
         assert robot_rows()[0].status == "sent"
@@ -124,33 +124,33 @@ MALFORMED = [
 ]
 
 
-def test_malformed_robot_settings_are_refused(app, county):
+def test_malformed_robot_settings_are_refused(app, alert_county):
     """Is each malformed robot address, kind or secret refused when saved, leaving the unit unchanged?"""
     with app.app_context():
         for kind, url, secret in MALFORMED:
             with pytest.raises(DomainError):
-                set_robot(county, kind, url, secret)
+                set_robot(alert_county, kind, url, secret)
             db.session.rollback()
-            unit = db.session.get(Unit, county["units"]["water"])
+            unit = db.session.get(Unit, alert_county["units"]["water"])
             assert (unit.webhook_url, unit.webhook_kind) == (None, None), (kind, url, secret)
 
 
-def test_valid_robot_settings_are_saved_audited_and_cleared(app, county):
+def test_valid_robot_settings_are_saved_audited_and_cleared(app, alert_county):
     """Are real WeCom and DingTalk addresses accepted (and audited), and does an empty address remove the robot?"""
     with app.app_context():
-        unit = set_robot(county, "wecom", " https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6 ")
+        unit = set_robot(alert_county, "wecom", " https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6 ")
         assert unit.webhook_url == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6"
-        unit = set_robot(county, "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=ab12", "SECabc")
+        unit = set_robot(alert_county, "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=ab12", "SECabc")
         assert (unit.webhook_kind, unit.webhook_secret) == ("dingtalk", "SECabc")
-        unit = set_robot(county, "", "", "")
+        unit = set_robot(alert_county, "", "", "")
         assert (unit.webhook_kind, unit.webhook_url, unit.webhook_secret) == (None, None, None)
         actions = db.session.scalars(db.select(AuditEntry.action).where(AuditEntry.object_type == "unit")).all()
         assert actions == ["webhook_set", "webhook_set", "webhook_cleared"]
 
 
-def test_robot_form_on_the_unit_page(app, client, auth, county):
+def test_robot_form_on_the_unit_page(app, client, auth, alert_county):
     """Does the unit page refuse a malformed address with the reason next to the field, and save a good one?"""
-    unit_id = county["units"]["water"]
+    unit_id = alert_county["units"]["water"]
     auth.login("admin")
     client.post("/lang/en")
     page = client.get(f"/admin/units/{unit_id}/rename")
@@ -169,17 +169,17 @@ def test_robot_form_on_the_unit_page(app, client, auth, county):
     assert denied.status_code == 403
 
 
-def test_a_long_digest_is_cut_to_fit_the_robot(app, county):
+def test_a_long_digest_is_cut_to_fit_the_robot(app, alert_county):
     """Is a unit's robot message with very many tasks cut to the robots' size limit, saying how many are left out?"""
     with app.app_context():
-        water = db.session.get(Unit, county["units"]["water"])
+        water = db.session.get(Unit, alert_county["units"]["water"])
         for n in range(80):
             make_task(f"长标题整改任务第{n}项：农村饮水安全巩固提升工程建设进度滞后问题", water,
                       deadline_on=MONDAY - timedelta(days=n + 1), code=f"ZG-L{n:03d}",
                       dispatched_at=clock.now() - timedelta(days=100))
         db.session.commit()
-        digest = next(d for d in alerts_content.build_digests(MONDAY) if d.kind == "unit" and d.unit.id == water.id)
-        markdown = alerts_render.render(digest, MONDAY).markdown
+        digest = next(d for d in digests.build_digests(MONDAY) if d.kind == "unit" and d.unit.id == water.id)
+        markdown = render.render(digest, MONDAY).markdown
     listed = sum(1 for line in markdown.splitlines() if line.startswith("- "))
-    assert len(markdown.encode()) <= alerts_render.MAX_MARKDOWN_BYTES
+    assert len(markdown.encode()) <= render.MAX_MARKDOWN_BYTES
     assert 0 < listed < 83 and str(83 - listed) in markdown.splitlines()[-1]

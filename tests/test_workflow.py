@@ -3,16 +3,24 @@ from datetime import date
 
 import pytest
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import (
-    ACTORS, DEADLINE, PDF, add_evidence, add_pending_extension, audit_actions, inbox_of, new_task, snapshot,
-    upload, user,
+    ACTORS,
+    DEADLINE,
+    PDF,
+    add_evidence,
+    add_pending_extension,
+    audit_actions,
+    inbox_of,
+    new_task,
+    snapshot,
+    upload,
+    user,
 )
 from tracker.extensions import db
 from tracker.models import AuditEntry, Milestone, RectificationTask
 from tracker.models.task import STATUSES
-from tracker.services import PermissionDenied, task_editing, workflow, workflow_progress, workflow_reviews
-
+from tracker.services import PermissionDenied
+from tracker.services.tasks import drafts, progress, reviews, workflow
 
 
 def _milestone(task):
@@ -25,34 +33,34 @@ def _milestone(task):
 
 def _draft(task):
     """The task's values with a new title, as the edit form would send them."""
-    draft = task_editing.draft_from_task(task)
+    draft = drafts.draft_from_task(task)
     draft.title = "改过的标题"
     return draft
 
 
 # action -> (status the task must be in, preparation, the service call)
 ACTIONS = {
-    "edit": ("draft", None, lambda u, t, f: task_editing.update_draft(u, t, _draft(t), t.version)),
+    "edit": ("draft", None, lambda u, t, f: drafts.update_draft(u, t, _draft(t), t.version)),
     "dispatch": ("draft", None, lambda u, t, f: workflow.dispatch(u, t, t.version)),
     "accept": ("assigned", None,
                lambda u, t, f: workflow.accept(u, t, f["users"]["lead_staff"], t.version)),
     "report": ("in_progress", None,
-               lambda u, t, f: workflow_progress.report_progress(u, t, "完成管网铺设 3 公里", 40,
+               lambda u, t, f: progress.report_progress(u, t, "完成管网铺设 3 公里", 40,
                                                                  [upload("现场照片.pdf", PDF)], "tok-report")),
     "plan_milestone": ("in_progress", None,
-                       lambda u, t, f: workflow_progress.plan_milestone(u, t, "完成招标", date(2026, 7, 1), "tok-ms")),
+                       lambda u, t, f: progress.plan_milestone(u, t, "完成招标", date(2026, 7, 1), "tok-ms")),
     "complete_milestone": ("in_progress", _milestone,
-                           lambda u, t, f: workflow_progress.complete_milestone(u, t, t.milestones[0], "已完成招标")),
+                           lambda u, t, f: progress.complete_milestone(u, t, t.milestones[0], "已完成招标")),
     "request_closeout": ("in_progress", None,
-                         lambda u, t, f: workflow_reviews.request_closeout(u, t, "全部完成",
+                         lambda u, t, f: reviews.request_closeout(u, t, "全部完成",
                                                                            [upload("验收.pdf", PDF)], t.version)),
     "review_closeout": ("pending_review", None,
-                        lambda u, t, f: workflow_reviews.decide_closeout(u, t, True, None, t.version)),
+                        lambda u, t, f: reviews.decide_closeout(u, t, True, None, t.version)),
     "request_extension": ("in_progress", None,
-                          lambda u, t, f: workflow_reviews.request_extension(u, t, date(2026, 12, 31), "汛期",
+                          lambda u, t, f: reviews.request_extension(u, t, date(2026, 12, 31), "汛期",
                                                                              t.version)),
     "review_extension": ("in_progress", lambda t: None,
-                         lambda u, t, f: workflow_reviews.decide_extension(u, t, True, None, t.version)),
+                         lambda u, t, f: reviews.decide_extension(u, t, True, None, t.version)),
     "cancel": ("in_progress", None, lambda u, t, f: workflow.cancel(u, t, "任务调整", t.version)),
     "urge": ("in_progress", None, lambda u, t, f: workflow.urge(u, t, "请加快进度", "tok-urge")),
 }
@@ -153,7 +161,7 @@ def test_audit_entry_records_who_when_from_to_and_why(app, flow):
     """Does a step's audit entry say who did it, when, from which status to which, and why?"""
     with app.app_context():
         task = new_task(flow, "pending_review")
-        workflow_reviews.decide_closeout(user(flow, "supervisor"), task, False, "佐证材料不全", task.version)
+        reviews.decide_closeout(user(flow, "supervisor"), task, False, "佐证材料不全", task.version)
         entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.task_id == task.id)).one()
         assert entry.actor_id == flow["users"]["supervisor"]
         assert entry.created_at.isoformat() == "2026-06-01T04:00:00+00:00"
@@ -205,9 +213,9 @@ def test_co_unit_report_keeps_the_lead_units_percent(app, flow):
     """Does a co-unit's report of its part leave the task's percent done (the lead unit's) alone?"""
     with app.app_context():
         task = new_task(flow, "in_progress", percent_done=30)
-        workflow_progress.report_progress(user(flow, "co_staff"), task, "配合完成宣传", 90, [], "a")
+        progress.report_progress(user(flow, "co_staff"), task, "配合完成宣传", 90, [], "a")
         assert task.percent_done == 30
-        workflow_progress.report_progress(user(flow, "lead_staff"), task, "主体完成一半", 50, [], "b")
+        progress.report_progress(user(flow, "lead_staff"), task, "主体完成一半", 50, [], "b")
         assert task.percent_done == 50
         assert task.last_reported_at is not None
 
@@ -217,11 +225,11 @@ def test_extension_approval_replaces_the_deadline_and_keeps_the_original(app, fl
     with app.app_context():
         task = new_task(flow, "in_progress")
         head, supervisor = user(flow, "lead_head"), user(flow, "supervisor")
-        workflow_reviews.request_extension(head, task, date(2026, 11, 30), "汛期无法施工", task.version)
-        workflow_reviews.decide_extension(supervisor, task, False, "理由不充分", task.version)
+        reviews.request_extension(head, task, date(2026, 11, 30), "汛期无法施工", task.version)
+        reviews.decide_extension(supervisor, task, False, "理由不充分", task.version)
         assert task.deadline_on == DEADLINE
-        workflow_reviews.request_extension(head, task, date(2026, 12, 31), "补充说明", task.version)
-        workflow_reviews.decide_extension(supervisor, task, True, None, task.version)
+        reviews.request_extension(head, task, date(2026, 12, 31), "补充说明", task.version)
+        reviews.decide_extension(supervisor, task, True, None, task.version)
         assert (task.deadline_on, task.original_deadline_on) == (date(2026, 12, 31), DEADLINE)
         assert [(r.status, r.requested_deadline_on) for r in task.extension_requests] == [
             ("rejected", date(2026, 11, 30)), ("approved", date(2026, 12, 31))]
@@ -235,11 +243,11 @@ def test_closeout_rejection_returns_the_task_to_work(app, flow):
         task = new_task(flow, "in_progress")
         add_evidence(flow, task)
         head, supervisor = user(flow, "lead_head"), user(flow, "supervisor")
-        workflow_reviews.request_closeout(head, task, "已完成", [], task.version)
-        workflow_reviews.decide_closeout(supervisor, task, False, "缺少验收报告", task.version)
+        reviews.request_closeout(head, task, "已完成", [], task.version)
+        reviews.decide_closeout(supervisor, task, False, "缺少验收报告", task.version)
         assert (task.status, task.closeout_requested_at) == ("in_progress", None)
-        workflow_reviews.request_closeout(head, task, "补充了验收报告", [upload("验收报告.pdf", PDF)], task.version)
-        workflow_reviews.decide_closeout(supervisor, task, True, "同意销号", task.version)
+        reviews.request_closeout(head, task, "补充了验收报告", [upload("验收报告.pdf", PDF)], task.version)
+        reviews.decide_closeout(supervisor, task, True, "同意销号", task.version)
         assert task.status == "closed" and task.closed_at is not None
         assert [r.status for r in task.closeout_requests] == ["rejected", "approved"]
 
@@ -249,7 +257,7 @@ def test_closeout_request_withdraws_a_pending_extension(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         add_pending_extension(flow, task)
-        workflow_reviews.request_closeout(user(flow, "lead_head"), task, "提前完成", [upload("a.pdf", PDF)],
+        reviews.request_closeout(user(flow, "lead_head"), task, "提前完成", [upload("a.pdf", PDF)],
                                           task.version)
         assert task.extension_requests[0].status == "withdrawn"
         assert task.pending_extension is None

@@ -5,11 +5,9 @@ from datetime import date
 
 import pytest
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import ACTORS, PDF, add_pending_extension, new_task, snapshot
 from tracker.extensions import db
 from tracker.models import ProgressReport, RectificationTask
-
 
 
 def login(client, auth, key):

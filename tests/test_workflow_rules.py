@@ -4,18 +4,24 @@ from datetime import date
 
 import pytest
 
-from tests.workflow_helpers import flow, frozen_today  # noqa: F401  (fixtures)
 from tests.workflow_helpers import (
-    DEADLINE, EXE, PDF, add_evidence, add_pending_extension, audit_actions, new_task, snapshot, upload, user,
+    DEADLINE,
+    EXE,
+    PDF,
+    add_evidence,
+    add_pending_extension,
+    audit_actions,
+    new_task,
+    snapshot,
+    upload,
+    user,
 )
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import ProgressReport, RectificationTask, Urge
-from tracker.services import (
-    ConflictError, DomainError, PermissionDenied, task_editing, workflow, workflow_progress, workflow_reviews,
-)
-from tracker.services.workflow import DuplicateSubmission
-
+from tracker.models import AuditEntry, ProgressReport, RectificationTask, Urge
+from tracker.services import ConflictError, DomainError, PermissionDenied
+from tracker.services.tasks import drafts, progress, reviews, workflow
+from tracker.services.tasks.workflow import DuplicateSubmission
 
 
 def _refused(task_id, error_type, call, *words):
@@ -54,7 +60,7 @@ def test_extension_must_be_after_the_current_deadline(app, flow, requested, word
     """Is an extension to a date on or before the current deadline refused with a message?"""
     with app.app_context():
         task = new_task(flow, "in_progress")
-        _refused(task.id, DomainError, lambda: workflow_reviews.request_extension(
+        _refused(task.id, DomainError, lambda: reviews.request_extension(
             user(flow, "lead_head"), task, requested, "理由", task.version), *words)
 
 
@@ -62,7 +68,7 @@ def test_extension_of_an_overdue_task_must_not_be_in_the_past(app, flow):
     """For a task already overdue, is a new date after the old deadline but before today refused?"""
     with app.app_context():
         task = new_task(flow, "in_progress", deadline_on=date(2026, 5, 1))
-        _refused(task.id, DomainError, lambda: workflow_reviews.request_extension(
+        _refused(task.id, DomainError, lambda: reviews.request_extension(
             user(flow, "lead_head"), task, date(2026, 5, 20), "理由", task.version), "2026-05-20")
 
 
@@ -71,20 +77,20 @@ def test_only_one_extension_request_waits_at_a_time(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         add_pending_extension(flow, task)
-        _refused(task.id, PermissionDenied, lambda: workflow_reviews.request_extension(
+        _refused(task.id, PermissionDenied, lambda: reviews.request_extension(
             user(flow, "lead_head"), task, date(2026, 12, 1), "再次申请", task.version))
 
 
 @pytest.mark.parametrize("call", [
-    lambda f, t: workflow_reviews.decide_closeout(user(f, "supervisor"), t, False, "  ", t.version),
+    lambda f, t: reviews.decide_closeout(user(f, "supervisor"), t, False, "  ", t.version),
     lambda f, t: workflow.cancel(user(f, "supervisor"), t, "", t.version),
     lambda f, t: workflow.urge(user(f, "supervisor"), t, "   ", "tok"),
-    lambda f, t: workflow_progress.report_progress(user(f, "lead_staff"), t, "", 10, [], "tok"),
-    lambda f, t: workflow_progress.report_progress(user(f, "lead_staff"), t, "进展", 101, [], "tok"),
-    lambda f, t: workflow_progress.report_progress(user(f, "lead_staff"), t, "进展", "x", [], "tok"),
-    lambda f, t: workflow_reviews.request_closeout(user(f, "lead_head"), t, "", [upload("a.pdf", PDF)], t.version),
-    lambda f, t: workflow_progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 5, 1), "tok"),
-    lambda f, t: workflow_progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 10, 1), "tok"),
+    lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "", 10, [], "tok"),
+    lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "进展", 101, [], "tok"),
+    lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "进展", "x", [], "tok"),
+    lambda f, t: reviews.request_closeout(user(f, "lead_head"), t, "", [upload("a.pdf", PDF)], t.version),
+    lambda f, t: progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 5, 1), "tok"),
+    lambda f, t: progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 10, 1), "tok"),
     lambda f, t: workflow.accept(user(f, "lead_head"), t, f["users"]["co_staff"], t.version),
     lambda f, t: workflow.accept(user(f, "lead_head"), t, None, t.version),
 ], ids=["reject-without-reason", "cancel-without-reason", "empty-urge", "empty-report", "percent-101",
@@ -106,9 +112,9 @@ def test_closeout_needs_evidence(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         head = user(flow, "lead_head")
-        _refused(task.id, DomainError, lambda: workflow_reviews.request_closeout(head, task, "完成", [], task.version))
+        _refused(task.id, DomainError, lambda: reviews.request_closeout(head, task, "完成", [], task.version))
         add_evidence(flow, task)
-        workflow_reviews.request_closeout(head, task, "完成", [], task.version)
+        reviews.request_closeout(head, task, "完成", [], task.version)
         assert task.status == "pending_review"
 
 
@@ -119,7 +125,7 @@ def test_bad_file_in_a_report_saves_neither_report_nor_files(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         files = [upload("照片.pdf", PDF), upload("setup.pdf", EXE)]
-        _refused(task.id, DomainError, lambda: workflow_progress.report_progress(
+        _refused(task.id, DomainError, lambda: progress.report_progress(
             user(flow, "lead_staff"), task, "进展", 20, files, "tok"), "setup.pdf")
         left = [name for _, _, names in os.walk(app.config["UPLOAD_DIR"]) for name in names]
         assert left == []
@@ -130,8 +136,8 @@ def test_stale_version_is_a_conflict(app, flow):
     with app.app_context():
         task = new_task(flow, "pending_review")
         seen_version = task.version
-        workflow_reviews.decide_closeout(user(flow, "supervisor"), task, True, "同意", seen_version)
-        message = _refused(task.id, ConflictError, lambda: workflow_reviews.decide_closeout(
+        reviews.decide_closeout(user(flow, "supervisor"), task, True, "同意", seen_version)
+        message = _refused(task.id, ConflictError, lambda: reviews.decide_closeout(
             user(flow, "supervisor2"), task, False, "退回", seen_version))
         assert "reload" in message.lower() or "刷新" in message
 
@@ -164,7 +170,7 @@ def test_concurrent_write_between_read_and_commit_is_a_conflict(app, flow):
         worker.start()
         worker.join()
         with pytest.raises(ConflictError):
-            workflow_reviews.request_extension(user(flow, "lead_head"), ours, date(2026, 12, 31), "汛期", version)
+            reviews.request_extension(user(flow, "lead_head"), ours, date(2026, 12, 31), "汛期", version)
         db.session.expire_all()
         task = db.session.get(RectificationTask, task_id)
         assert task.status == "cancelled"
@@ -176,9 +182,9 @@ def test_double_submitted_report_is_saved_once(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         staff = user(flow, "lead_staff")
-        workflow_progress.report_progress(staff, task, "进展", 20, [upload("a.pdf", PDF)], "same-token")
+        progress.report_progress(staff, task, "进展", 20, [upload("a.pdf", PDF)], "same-token")
         with pytest.raises(DuplicateSubmission):
-            workflow_progress.report_progress(staff, task, "进展", 20, [upload("a.pdf", PDF)], "same-token")
+            progress.report_progress(staff, task, "进展", 20, [upload("a.pdf", PDF)], "same-token")
         assert db.session.scalar(db.select(db.func.count()).select_from(ProgressReport)) == 1
         assert audit_actions(task.id) == ["reported"]
 
@@ -199,9 +205,9 @@ def test_milestone_cannot_be_marked_done_twice(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress")
         head = user(flow, "lead_head")
-        milestone = workflow_progress.plan_milestone(head, task, "完成招标", date(2026, 7, 1), "m1")
-        workflow_progress.complete_milestone(head, task, milestone, "已招标")
-        _refused(task.id, DomainError, lambda: workflow_progress.complete_milestone(head, task, milestone, "再次"))
+        milestone = progress.plan_milestone(head, task, "完成招标", date(2026, 7, 1), "m1")
+        progress.complete_milestone(head, task, milestone, "已招标")
+        _refused(task.id, DomainError, lambda: progress.complete_milestone(head, task, milestone, "再次"))
         assert milestone.done_note == "已招标"
 
 
@@ -210,7 +216,7 @@ def test_extension_approval_refused_once_the_date_has_passed(app, flow):
     with app.app_context():
         task = new_task(flow, "in_progress", deadline_on=date(2026, 5, 1))
         add_pending_extension(flow, task, requested=date(2026, 5, 20))
-        _refused(task.id, DomainError, lambda: workflow_reviews.decide_extension(
+        _refused(task.id, DomainError, lambda: reviews.decide_extension(
             user(flow, "supervisor"), task, True, None, task.version), "2026-05-20")
 
 
@@ -220,15 +226,15 @@ def _draft(flow, **changes):
                   co_unit_ids=[flow["units"]["town"]], responsible_leader_id=flow["users"]["leader"],
                   source="inspection", supervision_level="key")
     values.update(changes)
-    return task_editing.TaskDraft(**values)
+    return drafts.TaskDraft(**values)
 
 
 def test_new_drafts_get_yearly_codes(app, flow):
     """Do drafts get codes ZG2026-0001, ZG2026-0002 in order, and an audit entry each?"""
     with app.app_context():
         supervisor = user(flow, "supervisor")
-        first = task_editing.create_draft(supervisor, _draft(flow))
-        second = task_editing.create_draft(supervisor, _draft(flow, title="第二个"))
+        first = drafts.create_draft(supervisor, _draft(flow))
+        second = drafts.create_draft(supervisor, _draft(flow, title="第二个"))
         assert (first.code, second.code) == ("ZG2026-0001", "ZG2026-0002")
         assert (first.status, first.original_deadline_on) == ("draft", date(2026, 12, 31))
         assert audit_actions(first.id) == ["created"]
@@ -238,7 +244,7 @@ def test_codes_continue_past_9999(app, flow):
     """Does numbering continue to ZG2026-10000 rather than going back to a taken code?"""
     with app.app_context():
         new_task(flow, "draft", code="ZG2026-9999")
-        assert task_editing.next_code(2026) == "ZG2026-10000"
+        assert drafts.next_code(2026) == "ZG2026-10000"
 
 
 @pytest.mark.parametrize("changes, word", [
@@ -256,7 +262,7 @@ def test_bad_drafts_are_refused(app, flow, changes, word):
         if "co_unit_ids" in changes:
             changes = {"co_unit_ids": [flow["units"]["water"]]}
         with pytest.raises(DomainError) as refused:
-            task_editing.create_draft(user(flow, "supervisor"), _draft(flow, **changes))
+            drafts.create_draft(user(flow, "supervisor"), _draft(flow, **changes))
         assert word in str(refused.value)
         assert db.session.scalar(db.select(db.func.count()).select_from(RectificationTask)) == 0
 
@@ -266,19 +272,19 @@ def test_only_supervisors_create_drafts(app, flow):
     with app.app_context():
         for key in ("lead_head", "leader", "admin"):
             with pytest.raises(PermissionDenied):
-                task_editing.create_draft(user(flow, key), _draft(flow))
+                drafts.create_draft(user(flow, key), _draft(flow))
 
 
 def test_editing_a_draft_records_what_changed(app, flow):
     """Does editing a draft update it, move its original deadline along, and audit the changed fields?"""
     with app.app_context():
-        task = task_editing.create_draft(user(flow, "supervisor"), _draft(flow))
-        task_editing.update_draft(user(flow, "supervisor2"), task, _draft(flow, deadline_on=date(2027, 1, 31),
+        task = drafts.create_draft(user(flow, "supervisor"), _draft(flow))
+        drafts.update_draft(user(flow, "supervisor2"), task, _draft(flow, deadline_on=date(2027, 1, 31),
                                                                           co_unit_ids=[]), task.version)
         assert (task.deadline_on, task.original_deadline_on, task.co_units) == (date(2027, 1, 31), date(2027, 1, 31), [])
         assert audit_actions(task.id) == ["created", "edited"]
         entry_reason = db.session.scalars(
-            db.select(workflow.AuditEntry.reason).where(workflow.AuditEntry.action == "edited")).one()
+            db.select(AuditEntry.reason).where(AuditEntry.action == "edited")).one()
         assert "deadline_on" in entry_reason and "co_units" in entry_reason
 
 
@@ -295,12 +301,12 @@ def test_milestone_marked_done_meanwhile_is_not_overwritten(app, flow):
     """If someone marks the milestone done after we loaded it, is our attempt refused rather than overwriting their note?"""
     with app.app_context():
         task = new_task(flow, "in_progress")
-        milestone = workflow_progress.plan_milestone(user(flow, "lead_head"), task, "完成招标", date(2026, 7, 1), "m")
+        milestone = progress.plan_milestone(user(flow, "lead_head"), task, "完成招标", date(2026, 7, 1), "m")
         with db.engine.begin() as other_connection:  # another worker, committing on its own
             other_connection.execute(db.text("UPDATE milestones SET done_at = '2026-06-01 03:00:00', "
                                              "done_note = '他人已完成' WHERE id = :id"), {"id": milestone.id})
         assert not milestone.is_done  # our copy is stale
         with pytest.raises(DomainError):
-            workflow_progress.complete_milestone(user(flow, "lead_staff"), task, milestone, "我也完成了")
+            progress.complete_milestone(user(flow, "lead_staff"), task, milestone, "我也完成了")
         db.session.expire_all()
         assert db.session.get(type(milestone), milestone.id).done_note == "他人已完成"

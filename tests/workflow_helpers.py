@@ -11,8 +11,16 @@ from tests.conftest import make_task, make_unit, make_user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
-    Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, Milestone, Notification, ProgressReport,
-    RectificationTask, Urge, User,
+    Attachment,
+    AuditEntry,
+    CloseoutRequest,
+    ExtensionRequest,
+    Milestone,
+    Notification,
+    ProgressReport,
+    RectificationTask,
+    Urge,
+    User,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,14 +64,14 @@ def upload(name, data):
 
 
 @pytest.fixture
-def frozen_today():
+def workflow_today():
     """Freeze the clock at noon Shanghai on TODAY for the whole test."""
     with clock.frozen(NOON):
         yield NOON
 
 
 @pytest.fixture
-def flow(app, frozen_today):
+def flow(app, workflow_today):
     """Units 县水利局 (lead), 城关镇 (co-unit), 县商务局 (uninvolved) and an actor of every kind; ids only."""
     with app.app_context():
         units = {"water": make_unit("县水利局"), "town": make_unit("城关镇", "town"), "other": make_unit("县商务局")}

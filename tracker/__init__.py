@@ -40,9 +40,9 @@ def create_app(test_config=None):
     cli.register(app)
     errors.register(app)
 
-    from . import jobs
+    from .jobs import scheduler
 
-    jobs.start_in_process(app)  # only `flask run` with TRACKER_SCHEDULER_IN_PROCESS=1; never gunicorn
+    scheduler.start_in_process(app)  # only `flask run` with TRACKER_SCHEDULER_IN_PROCESS=1; never gunicorn
     return app
 
 
@@ -56,7 +56,7 @@ def check_config(app):
         raise RuntimeError(
             f"TRACKER_TIMEZONE={app.config['TIMEZONE']!r} is not a known time zone (e.g. Asia/Shanghai)"
         ) from None
-    from .services import pdf
+    from .services.documents import pdf
 
     pdf.check_fonts(app.config)  # a missing CJK font stops the start, never a bulletin of empty boxes (cached)
 

@@ -4,6 +4,7 @@ from flask.cli import with_appcontext
 
 from .extensions import db
 from .models import User
+from .models.user import ROLES
 
 
 def register(app):
@@ -30,7 +31,8 @@ def register(app):
 @with_appcontext
 def seed_demo(if_empty):
     """Load the demo county (云溪县): units, half-year results, users of every role, tasks."""
-    from .services import DomainError, demo
+    from .seeding import demo
+    from .services import DomainError
 
     if if_empty and db.session.scalar(db.select(db.func.count()).select_from(User)):
         click.echo("Database already has data; demo not loaded.")
@@ -50,8 +52,8 @@ def seed_demo(if_empty):
 @with_appcontext
 def seed_scale(units, tasks, reports, seed):
     """Fill an empty database with province-scale benchmark data (bulk inserts; skipped when already seeded so)."""
+    from .seeding import scale
     from .services import DomainError
-    from .services import seed_scale as scale
 
     spec = scale.ScaleSpec(units=units, tasks=tasks, reports=reports, seed=seed)
     if scale.is_seeded(spec):
@@ -65,7 +67,7 @@ def seed_scale(units, tasks, reports, seed):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "supervisor", "leader", "unit_head", "unit_staff"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--name", "display_name", help="Display name (defaults to the user name).")
 @click.option("--unit", "unit_name", help="Unit name, required for unit roles.")
 @click.option("--email")
@@ -73,7 +75,8 @@ def seed_scale(units, tasks, reports, seed):
 @with_appcontext
 def create_user(username, role, display_name, unit_name, email, password):
     """Create a user, e.g. the first administrator of a production deployment."""
-    from .services import DomainError, users
+    from .services import DomainError
+    from .services.accounts import users
 
     try:
         user = users.create_user(

@@ -4,7 +4,7 @@ Tests move time with `frozen(...)`; dates are in the configured time zone,
 timestamps are UTC.
 """
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -23,7 +23,7 @@ def now():
     """Return the current time as an aware UTC datetime."""
     if _frozen_at is not None:
         return _frozen_at
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today():
@@ -36,7 +36,7 @@ def to_local(moment):
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(local_tz())
 
 
@@ -45,7 +45,7 @@ def set_frozen(moment):
     global _frozen_at
     if moment is not None and not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day, 12, tzinfo=local_tz())
-    _frozen_at = moment.astimezone(timezone.utc) if moment is not None else None
+    _frozen_at = moment.astimezone(UTC) if moment is not None else None
 
 
 @contextmanager
@@ -57,8 +57,3 @@ def frozen(moment):
         yield
     finally:
         globals()["_frozen_at"] = previous
-
-
-def days_between(start: date, end: date) -> int:
-    """Whole days from `start` to `end` (negative when end is earlier)."""
-    return (end - start).days

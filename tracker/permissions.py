@@ -2,7 +2,8 @@
 
 Routes, services and templates all ask here; nothing else repeats a rule.
 """
-from functools import wraps
+from functools import partial, wraps
+from inspect import signature
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -12,25 +13,19 @@ from sqlalchemy import false, func, select, true, union_all
 from .extensions import db
 from .models import RectificationTask, task_co_units
 from .models.task import OPEN_STATUSES
+from .models.user import ADMIN, LEADER, SUPERVISOR, UNIT_HEAD
 
-ADMIN = "admin"
-SUPERVISOR = "supervisor"
-LEADER = "leader"
-UNIT_HEAD = "unit_head"
-UNIT_STAFF = "unit_staff"
-
-ALL_ROLES = (ADMIN, SUPERVISOR, LEADER, UNIT_HEAD, UNIT_STAFF)
 OFFICE_ROLES = (ADMIN, SUPERVISOR)  # see every task and every unit
 
 
-def role_required(*roles):
-    """Route decorator: logged in and holding one of `roles`, else 403."""
+def permission_required(rule):
+    """Route decorator: logged in and allowed by `rule(user)` (one of the can_* below), else 403."""
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not rule(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -117,7 +112,7 @@ def can_edit(user, task):
 
 
 def can_manage_units(user):
-    """Units and users are the administrator's."""
+    """Units and users (and a unit's group robot) are the administrator's."""
     return has_role(user, ADMIN)
 
 
@@ -246,17 +241,10 @@ def can(user, action, task):
 
 
 def template_helpers():
-    """The permission functions templates may call, bound to the current user."""
-    return {
-        "can_view": lambda task: can_view(current_user, task),
-        "can_edit": lambda task: can_edit(current_user, task),
-        "can": lambda action, task: can(current_user, action, task),
-        "can_create_tasks": lambda: can_create_tasks(current_user),
-        "can_manage_assessments": lambda: can_manage_assessments(current_user),
-        "can_view_assessments": lambda: can_view_assessments(current_user),
-        "can_manage_jobs": lambda: can_manage_jobs(current_user),
-        "can_view_bulletins": lambda: can_view_bulletins(current_user),
-        "can_manage_bulletins": lambda: can_manage_bulletins(current_user),
-        "has_role": lambda *roles: has_role(current_user, *roles),
-        "ACTION_NAMES": ACTION_NAMES,
-    }
+    """Every can_* rule (and has_role) for templates, bound to the current user: `can_manage_jobs()`, `can(action, task)`."""
+    rules = {name: rule for name, rule in globals().items()
+             if name.startswith("can") and callable(rule) and next(iter(signature(rule).parameters), None) == "user"}
+    rules["has_role"] = has_role
+    helpers = {name: partial(rule, current_user) for name, rule in rules.items()}
+    helpers["ACTION_NAMES"] = ACTION_NAMES
+    return helpers

@@ -11,7 +11,7 @@ existing rows are filled in from the timestamp in the configured time zone.
 form (progress report, milestone, urge) so a double submission saves once.
 """
 import os
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -48,7 +48,7 @@ def _backfill_request_dates():
     rows = bind.execute(sa.select(tasks.c.id, tasks.c.closeout_requested_at)
                         .where(tasks.c.closeout_requested_at.is_not(None))).all()
     for task_id, requested_at in rows:
-        local_day = requested_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+        local_day = requested_at.replace(tzinfo=UTC).astimezone(zone).date()
         bind.execute(tasks.update().where(tasks.c.id == task_id).values(closeout_requested_on=local_day))
 
 

@@ -24,7 +24,7 @@ def serve_demo(tmp_path_factory, name="live"):
     """
     from flask_migrate import upgrade
 
-    from tracker.services import demo
+    from tracker.seeding import demo
 
     db_file = tmp_path_factory.mktemp(name) / "live.sqlite3"
     app = create_app({

@@ -7,7 +7,7 @@ from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo
 
 pytestmark = pytest.mark.browser
 
-SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tracker", "demo_data",
+SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tracker", "seeding", "demo_data",
                       "assessment-2026H1.xlsx")
 
 

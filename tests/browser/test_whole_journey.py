@@ -27,7 +27,7 @@ from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
 
-SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tracker", "demo_data",
+SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tracker", "seeding", "demo_data",
                       "assessment-2026H1.xlsx")
 PERIOD = "2026年第四季度考核"
 INDICATOR = "农村安全饮水解困项目完成率"
@@ -40,7 +40,7 @@ def journey(tmp_path_factory):
     """The demo county on its own database, bulletin folder and loopback mail server; yields (base URL, mail)."""
     from flask_migrate import upgrade
 
-    from tracker.services import demo
+    from tracker.seeding import demo
 
     folder = tmp_path_factory.mktemp("journey")
     mail = SmtpServer(port=free_port(), sink=MailSink())

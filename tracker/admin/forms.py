@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..models.unit import UNIT_KINDS
 from ..models.user import ROLES
-from ..services.users import EDITABLE
+from ..services.accounts.users import EDITABLE
 
 
 def optional_int(value):

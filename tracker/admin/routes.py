@@ -7,10 +7,10 @@ from flask_login import current_user
 from ..auth.routes import safe_next
 from ..jobs_admin.forms import UnitWebhookForm
 from ..models.user import ROLES
-from ..permissions import ADMIN, role_required
+from ..permissions import can_manage_units, permission_required
 from ..services import DomainError
-from ..services import units as unit_service
-from ..services import users as user_service
+from ..services.accounts import units as unit_service
+from ..services.accounts import users as user_service
 from . import bp
 from .forms import ImportUnitsForm, RenameUnitForm, ResetPasswordForm, UnitForm, UserCreateForm, UserEditForm
 
@@ -40,14 +40,14 @@ def render_units(create_form=None, import_form=None, import_result=None, status=
 
 
 @bp.route("/units")
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def units():
     """List units, with forms to create one and to import a CSV file."""
     return render_units()
 
 
 @bp.route("/units/new", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def create_unit():
     """Create a unit from the form on the unit list."""
     form = UnitForm()
@@ -63,7 +63,7 @@ def create_unit():
 
 
 @bp.route("/units/import", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def import_units():
     """Import units from an uploaded CSV file, all or nothing."""
     form = ImportUnitsForm()
@@ -84,7 +84,7 @@ def import_units():
 
 
 @bp.route("/units/<int:unit_id>/rename", methods=["GET", "POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def rename_unit(unit_id):
     """Show and apply the rename form of one unit."""
     unit = load_or_404(unit_service.get_unit, unit_id)
@@ -102,7 +102,7 @@ def rename_unit(unit_id):
 
 
 @bp.route("/units/<int:unit_id>/active", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def set_unit_active(unit_id):
     """Deactivate or reactivate a unit (form field active=1 or 0)."""
     unit = load_or_404(unit_service.get_unit, unit_id)
@@ -114,7 +114,7 @@ def set_unit_active(unit_id):
 
 
 @bp.route("/users")
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def users():
     """List users, filtered by role, unit or name."""
     filters, ignored = user_service.UserFilters.from_args(request.args)
@@ -126,7 +126,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def create_user():
     """Show and apply the new-user form."""
     form = UserCreateForm()
@@ -143,7 +143,7 @@ def create_user():
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def edit_user(user_id):
     """Show and apply the edit form of one user, with the password-reset form beside it."""
     user = load_or_404(user_service.get_user, user_id)
@@ -162,7 +162,7 @@ def edit_user(user_id):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def reset_password(user_id):
     """Set a new password for a user, who must change it at next login."""
     user = load_or_404(user_service.get_user, user_id)
@@ -182,7 +182,7 @@ def reset_password(user_id):
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def set_user_active(user_id):
     """Deactivate or reactivate a user (form field active=1 or 0)."""
     user = load_or_404(user_service.get_user, user_id)

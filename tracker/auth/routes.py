@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..services import DomainError
-from ..services import auth as auth_service
+from ..services.accounts import auth as auth_service
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
 

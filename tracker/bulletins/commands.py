@@ -3,7 +3,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..services import DomainError, bulletins, pdf
+from ..services import DomainError
+from ..services.bulletins import lifecycle
+from ..services.documents import pdf
 
 bulletin_cli = AppGroup("bulletin", help="Monthly bulletins (月度通报).")
 
@@ -12,13 +14,13 @@ bulletin_cli = AppGroup("bulletin", help="Monthly bulletins (月度通报).")
 @click.option("--month", help="YYYY-MM; default: this month on its last day, else the month before.")
 def monthly(month):
     """Generate (or re-generate) the month's draft bulletin and print the path of its PDF."""
-    month = month or bulletins.default_month()
+    month = month or lifecycle.default_month()
     try:
         pdf.check_fonts()
-        bulletin = bulletins.generate_monthly_draft(month, actor=None)
+        bulletin = lifecycle.generate_monthly_draft(month, actor=None)
     except (DomainError, pdf.FontError) as error:
         raise click.ClickException(str(error)) from None
-    path = bulletins.path_of(bulletin)
+    path = lifecycle.path_of(bulletin)
     if bulletin.status == "issued":
         click.echo(f"第{bulletin.issue_no}期 ({bulletin.month}) is issued and is never generated again: {path}",
                    err=True)

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..services.bulletins import MAX_REQUIREMENTS
+from ..services.bulletins.lifecycle import MAX_REQUIREMENTS
 
 
 class GenerateForm(FlaskForm):

@@ -3,18 +3,18 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..permissions import ADMIN, LEADER, SUPERVISOR, can_manage_bulletins, role_required
-from ..services import DomainError, PermissionDenied, bulletins, pdf
+from ..permissions import can_manage_bulletins, can_view_bulletins, permission_required
+from ..services import DomainError, PermissionDenied
+from ..services.bulletins import lifecycle
+from ..services.documents import pdf
 from . import bp
 from .forms import GenerateForm, IssueForm, RequirementsForm
-
-READERS = (ADMIN, SUPERVISOR, LEADER)
 
 
 def load_bulletin(bulletin_id):
     """The bulletin if the current user may see it; 404 when missing, 403 when hidden."""
     try:
-        bulletin = bulletins.get_for(current_user, bulletin_id)
+        bulletin = lifecycle.get_for(current_user, bulletin_id)
     except PermissionDenied:
         abort(403)
     if bulletin is None:
@@ -40,28 +40,28 @@ def form_errors(form):
 
 
 @bp.route("/")
-@role_required(*READERS)
+@permission_required(can_view_bulletins)
 def index():
     """Every bulletin the user may see; the office also gets the form to generate a month's draft."""
-    form = GenerateForm(month=bulletins.default_month()) if can_manage_bulletins(current_user) else None
-    return render_template("bulletins/index.html", items=bulletins.list_for(current_user), form=form)
+    form = GenerateForm(month=lifecycle.default_month()) if can_manage_bulletins(current_user) else None
+    return render_template("bulletins/index.html", items=lifecycle.list_for(current_user), form=form)
 
 
 @bp.route("/generate", methods=["POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_bulletins)
 def generate():
     """Generate (or re-generate) the draft of the month in the form."""
     form = GenerateForm()
     if not form.validate_on_submit():
         form_errors(form)
         return redirect(url_for("bulletins.index"))
-    bulletin = run(lambda: bulletins.generate_draft(current_user, form.month.data, form.requirements.data or None),
+    bulletin = run(lambda: lifecycle.generate_draft(current_user, form.month.data, form.requirements.data or None),
                    _("The draft bulletin has been generated."))
     return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id) if bulletin else url_for("bulletins.index"))
 
 
 @bp.route("/<int:bulletin_id>")
-@role_required(*READERS)
+@permission_required(can_view_bulletins)
 def detail(bulletin_id):
     """One bulletin: its record, the PDF preview and, for a draft, the 下步要求 and the issue form."""
     bulletin = load_bulletin(bulletin_id)
@@ -70,13 +70,13 @@ def detail(bulletin_id):
 
 
 @bp.route("/<int:bulletin_id>/regenerate", methods=["POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_bulletins)
 def regenerate(bulletin_id):
     """Save the 下步要求 and generate the draft again."""
     bulletin = load_bulletin(bulletin_id)
     form = RequirementsForm()
     if form.validate_on_submit():
-        run(lambda: bulletins.generate_draft(current_user, bulletin.month, form.requirements.data or ""),
+        run(lambda: lifecycle.generate_draft(current_user, bulletin.month, form.requirements.data or ""),
             _("The draft bulletin has been generated again."))
     else:
         form_errors(form)
@@ -84,25 +84,25 @@ def regenerate(bulletin_id):
 
 
 @bp.route("/<int:bulletin_id>/issue", methods=["POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_bulletins)
 def issue(bulletin_id):
     """定稿: freeze the bulletin once the supervisor confirms."""
     bulletin = load_bulletin(bulletin_id)
     form = IssueForm()
     if form.validate_on_submit() and form.confirm.data:
-        run(lambda: bulletins.issue(current_user, bulletin), _("The bulletin has been issued."))
+        run(lambda: lifecycle.issue(current_user, bulletin), _("The bulletin has been issued."))
     else:
         flash(_("Tick the box to confirm that you checked the draft before issuing it."), "warning")
     return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
 
 
 @bp.route("/<int:bulletin_id>/pdf")
-@role_required(*READERS)
+@permission_required(can_view_bulletins)
 def pdf_file(bulletin_id):
     """The PDF: inline to read and print in the browser, or as a download with ?download=1."""
     bulletin = load_bulletin(bulletin_id)
     try:
-        path, name = bulletins.file_for(current_user, bulletin)
+        path, name = lifecycle.file_for(current_user, bulletin)
     except DomainError as error:
         flash(str(error), "danger")
         return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))

@@ -10,7 +10,7 @@ def inject_unread_count():
     """The unread count for the navigation bar: one query, and only for a logged-in user."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..services import notifications
+    from ..services.messaging import notifications
 
     if not (current_user and current_user.is_authenticated):
         return {"unread_count": 0}

@@ -4,7 +4,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
-from ..services import PermissionDenied, notifications
+from ..services import PermissionDenied
+from ..services.messaging import notifications
 from . import bp
 
 

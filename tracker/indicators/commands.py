@@ -19,14 +19,14 @@ from ..services import DomainError
 @with_appcontext
 def import_results(path, period_name, kind, starts_on, ends_on, create_units, dry_run):
     """Import an assessment-results sheet (.xlsx or .csv) into a period; nothing is written if any row is wrong."""
-    from ..services import assessment_periods, results_import
+    from ..services.indicators import periods, results_import
 
     with open(path, "rb") as handle:
         data = handle.read()
     filename = os.path.basename(path)
     try:
         # A missing period is created with the results, in the same transaction.
-        period = assessment_periods.period_for_import(
+        period = periods.period_for_import(
             period_name, kind, starts_on and starts_on.date(), ends_on and ends_on.date())
         is_new = period.id is None
         plan = results_import.plan_import(period, data, filename, create_units)

@@ -3,14 +3,25 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-    StringField, SubmitField, TextAreaField,
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
 from ..models.task import LEVELS, SOURCES
-from ..services.task_import import IMPORTABLE_SOURCES
+from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 
 
 def _int_or_none(value):

@@ -4,20 +4,22 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..permissions import SUPERVISOR, role_required
-from ..services import DomainError, indicator_tasks, task_editing, weakness
+from ..permissions import can_manage_assessments, permission_required
+from ..services import DomainError
+from ..services.indicators import task_drafts, weakness
+from ..services.tasks import drafts
 from . import bp
 from .forms import GenerateForm
 from .routes import load_period
 
 
 @bp.route("/periods/<int:period_id>/generate")
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def generate(period_id):
     """Drafts prefilled from the weak indicators ticked on the board (?result=<id>&result=<id>…)."""
     period = load_period(period_id)
     try:
-        proposals = indicator_tasks.propose(current_user, period, request.args.getlist("result", type=int))
+        proposals = task_drafts.propose(current_user, period, request.args.getlist("result", type=int))
     except DomainError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("indicators.board", period_id=period.id))
@@ -29,18 +31,18 @@ def generate(period_id):
 
 
 @bp.route("/periods/<int:period_id>/generate", methods=["POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def create_generated(period_id):
     """Create the ticked drafts (dispatched, or kept as drafts) in one transaction; all or nothing."""
     period = load_period(period_id)
     form = GenerateForm()
-    form.set_choices(*task_editing.form_choices())
+    form.set_choices(*drafts.form_choices())
     row_errors, error = {}, None
     if form.validate_on_submit():
         positions, inputs = inputs_from(form)
         try:
-            created = indicator_tasks.create_tasks(current_user, period, inputs, dispatch=form.dispatch.data)
-        except indicator_tasks.BatchRejected as rejected:
+            created = task_drafts.create_tasks(current_user, period, inputs, dispatch=form.dispatch.data)
+        except task_drafts.BatchRejected as rejected:
             error, row_errors = str(rejected), {positions[i]: message for i, message in rejected.errors.items()}
         except DomainError as exc:
             error = str(exc)
@@ -54,7 +56,7 @@ def create_generated(period_id):
 
 def render_generate(period, form, skipped=(), error=None, row_errors=None, status=200):
     """The generate page: one editable draft per selected indicator, with what it comes from."""
-    form.set_choices(*task_editing.form_choices())
+    form.set_choices(*drafts.form_choices())
     assessments = {item.result.id: item for item in weakness.evaluate_period(period)}
     return render_template("indicators/generate.html", period=period, form=form, skipped=skipped, error=error,
                            row_errors=row_errors or {}, assessments=assessments), status
@@ -79,7 +81,7 @@ def inputs_from(form):
         if not row.include.data:
             continue
         positions.append(position)
-        inputs.append(indicator_tasks.DraftInput(result_id=_int(row.result_id.data), draft=task_editing.TaskDraft(
+        inputs.append(task_drafts.DraftInput(result_id=_int(row.result_id.data), draft=drafts.TaskDraft(
             title=row.title.data, problem=row.problem.data, measures=row.measures.data,
             lead_unit_id=row.lead_unit.data, co_unit_ids=row.co_units.data or [],
             responsible_leader_id=row.responsible_leader.data, deadline_on=row.deadline_on.data,

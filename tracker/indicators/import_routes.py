@@ -8,15 +8,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..permissions import SUPERVISOR, role_required
-from ..services import DomainError, results_import, task_import
+from ..permissions import can_manage_assessments, permission_required
+from ..services import DomainError
+from ..services.indicators import results_import
+from ..services.tasks import sheet_import
 from . import bp
 from .forms import ConfirmImportForm, ConfirmTaskImportForm, TaskUploadForm, UploadForm
 from .routes import load_period
 
 
 @bp.route("/periods/<int:period_id>/import", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def import_results(period_id):
     """Upload a results sheet; a readable one goes on to its preview."""
     period = load_period(period_id)
@@ -34,7 +36,7 @@ def import_results(period_id):
 
 
 @bp.route("/periods/<int:period_id>/import/<token>", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def import_preview(period_id, token):
     """The preview of a staged results sheet; confirming it imports the file, all or nothing."""
     period = load_period(period_id)
@@ -55,13 +57,13 @@ def import_preview(period_id, token):
 
 
 @bp.route("/task-import", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def import_tasks():
     """Upload a sheet of tasks from other sources; a readable one goes on to its preview."""
     form, error = TaskUploadForm(), None
     if form.validate_on_submit():
         try:
-            token = task_import.stage_upload(current_user, form.file.data.filename or "", form.file.data.read(),
+            token = sheet_import.stage_upload(current_user, form.file.data.filename or "", form.file.data.read(),
                                              form.default_source.data)
         except DomainError as exc:
             error = str(exc)
@@ -72,17 +74,17 @@ def import_tasks():
 
 
 @bp.route("/task-import/<token>", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def task_import_preview(token):
     """The preview of a staged task sheet; confirming creates every new row as a task, all or nothing."""
     form, error, status = ConfirmTaskImportForm(), None, 200
     try:
         if form.validate_on_submit():
-            plan, created = task_import.confirm_upload(current_user, token, dispatch=form.dispatch.data)
+            plan, created = sheet_import.confirm_upload(current_user, token, dispatch=form.dispatch.data)
             flash(ngettext("%(num)d task created.", "%(num)d tasks created.", len(created)), "success")
             return redirect(url_for("tasks.index", status="assigned" if form.dispatch.data else "draft"))
-        plan = task_import.preview_upload(current_user, token)
-    except task_import.TaskImportRejected as rejected:
+        plan = sheet_import.preview_upload(current_user, token)
+    except sheet_import.TaskImportRejected as rejected:
         plan, error, status = rejected.plan, str(rejected), 400
     except DomainError as exc:
         flash(str(exc), "danger")

@@ -3,15 +3,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.routes import safe_next
 from ..extensions import db
 from ..models import AssessmentPeriod, Indicator
-from ..permissions import ADMIN, LEADER, SUPERVISOR, role_required
-from ..auth.routes import safe_next
-from ..services import DomainError, assessment_periods, indicator_board
+from ..permissions import can_manage_assessments, can_view_assessments, permission_required
+from ..services import DomainError
+from ..services.indicators import board as indicator_board
+from ..services.indicators import periods as assessment_periods
 from . import bp
 from .forms import IndicatorForm, PeriodForm, RulesForm
-
-VIEW_ROLES = (SUPERVISOR, LEADER, ADMIN)
 
 
 def load_period(period_id):
@@ -23,14 +23,14 @@ def load_period(period_id):
 
 
 @bp.route("/")
-@role_required(*VIEW_ROLES)
+@permission_required(can_view_assessments)
 def periods():
     """The periods, latest first; the office also gets the form for a new one."""
     return render_template("indicators/periods.html", periods=assessment_periods.list_periods(), form=PeriodForm())
 
 
 @bp.route("/periods/new", methods=["POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def create_period():
     """Create a period from the form on the period list, then go to its import page."""
     form = PeriodForm()
@@ -49,7 +49,7 @@ def create_period():
 
 
 @bp.route("/periods/<int:period_id>/rules", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def rules(period_id):
     """The period's weak-indicator rules and default task deadline."""
     period = load_period(period_id)
@@ -81,7 +81,7 @@ def rules_from(form):
 
 
 @bp.route("/periods/<int:period_id>")
-@role_required(*VIEW_ROLES)
+@permission_required(can_view_assessments)
 def board(period_id):
     """The indicator board: most points lost first, rank change, weak reasons, units, leader, open tasks."""
     period = load_period(period_id)
@@ -90,7 +90,7 @@ def board(period_id):
 
 
 @bp.route("/indicator/<int:indicator_id>", methods=["GET", "POST"])
-@role_required(SUPERVISOR)
+@permission_required(can_manage_assessments)
 def edit_indicator(indicator_id):
     """Correct what the rules need to know about an indicator: direction, kind, veto, bonus cap, formula."""
     indicator = db.session.get(Indicator, indicator_id) or abort(404)

@@ -9,8 +9,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import clock
-from ..jobs import describe, run_scheduler, schedule_lines, triggers
-from ..services import alerts, outbox
+from ..jobs import schedule
+from ..jobs.overview import describe
+from ..jobs.scheduler import run_scheduler, schedule_lines, triggers
+from ..services.alerts import weekly
+from ..services.messaging import outbox
 
 alerts_cli = click.Group("alerts", help="The weekly alert (每周预警).")
 outbox_cli = click.Group("outbox", help="The delivery outbox (email, group robots).")
@@ -27,10 +30,10 @@ def alerts_weekly(day, dry_run, force):
     """Send the weekly alert for this week (once per week, whoever runs it)."""
     day = day.date() if day else clock.today()
     if dry_run:
-        for line in alerts.describe_plan(alerts.plan_weekly_alert(day)):
+        for line in weekly.describe_plan(weekly.plan_weekly_alert(day)):
             click.echo(line)
         return
-    outcome = alerts.run_weekly_alert(day, trigger="cli", force=force)
+    outcome = schedule.run_weekly_alert(trigger="cli", force=force, day=day)
     if outcome.run is None:
         click.echo(outcome.skipped_reason)
         return
@@ -38,8 +41,7 @@ def alerts_weekly(day, dry_run, force):
         raise click.ClickException(describe(outcome))
     click.echo(describe(outcome))
     click.echo(outcome.run.notes or "")
-    result = outbox.dispatch_due()
-    click.echo(f"Outbox: {describe(result)}")
+    click.echo(f"Outbox: {describe(outcome.delivery)}")
 
 
 @outbox_cli.command("send")

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ..services.webhooks import KINDS, MAX_SECRET, MAX_URL
+from ..services.messaging.webhooks import KINDS, MAX_SECRET, MAX_URL
 
 
 class UnitWebhookForm(FlaskForm):

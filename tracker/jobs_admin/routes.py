@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import jobs
 from ..admin.forms import RenameUnitForm
-from ..permissions import ADMIN, SUPERVISOR, role_required
-from ..services import DomainError, alerts_runs, outbox, webhooks
-from ..services import units as unit_service
+from ..jobs import overview
+from ..permissions import can_manage_jobs, can_manage_units, permission_required
+from ..services import DomainError, job_runs
+from ..services.accounts import units as unit_service
+from ..services.messaging import outbox, webhooks
 from . import bp
 from .forms import UnitWebhookForm
 
@@ -16,16 +17,16 @@ PER_PAGE = 30
 
 
 @bp.route("/jobs")
-@role_required(ADMIN, SUPERVISOR)
+@permission_required(can_manage_jobs)
 def index():
     """The jobs with their schedule and last run, and every run, newest first."""
-    pagination = alerts_runs.runs_page(request.args.get("page", 1, type=int), PER_PAGE)
-    return render_template("admin/jobs.html", jobs=jobs.overview(), pagination=pagination,
+    pagination = job_runs.runs_page(request.args.get("page", 1, type=int), PER_PAGE)
+    return render_template("admin/jobs.html", jobs=overview.overview(), pagination=pagination,
                            outbox_counts=outbox.status_counts())
 
 
 @bp.route("/jobs/<job_id>/run", methods=["POST"])
-@role_required(ADMIN, SUPERVISOR)
+@permission_required(can_manage_jobs)
 def run_now(job_id):
     """Run a job now; with force=1 (and the confirmation ticked) resend this week's alert."""
     force = request.form.get("force") == "1"
@@ -33,17 +34,17 @@ def run_now(job_id):
         flash(_("Tick the box to confirm that this week's alert should be sent again."), "warning")
         return redirect(url_for("jobs_admin.index"))
     try:
-        result = jobs.run_now(current_user, job_id, force=force)
+        result = overview.run_now(current_user, job_id, force=force)
     except DomainError as error:
         flash(str(error), "danger")
     else:
         failed = getattr(getattr(result, "run", None), "status", None) == "failed"
-        flash(jobs.describe(result), "danger" if failed else "success")
+        flash(overview.describe(result), "danger" if failed else "success")
     return redirect(url_for("jobs_admin.index"))
 
 
 @bp.route("/jobs/outbox")
-@role_required(ADMIN, SUPERVISOR)
+@permission_required(can_manage_jobs)
 def outbox_list():
     """The outbox, optionally one status, newest first."""
     status = request.args.get("status") if request.args.get("status") in outbox.STATUSES else None
@@ -53,7 +54,7 @@ def outbox_list():
 
 
 @bp.route("/jobs/outbox/<int:message_id>/retry", methods=["POST"])
-@role_required(ADMIN, SUPERVISOR)
+@permission_required(can_manage_jobs)
 def retry(message_id):
     """Put one message back in line and try to send it now."""
     try:
@@ -61,22 +62,22 @@ def retry(message_id):
     except DomainError as error:
         flash(str(error), "danger")
     else:
-        flash(jobs.describe(jobs.run_now(current_user, "outbox")), "success")
+        flash(overview.describe(overview.run_now(current_user, "outbox")), "success")
     return redirect(url_for("jobs_admin.outbox_list", status=request.form.get("status") or None))
 
 
 @bp.route("/jobs/outbox/retry-failed", methods=["POST"])
-@role_required(ADMIN, SUPERVISOR)
+@permission_required(can_manage_jobs)
 def retry_failed():
     """Put every failed message back in line and try to send them now."""
     count = outbox.retry_all_failed(current_user)
     flash(ngettext("%(num)d message back in line.", "%(num)d messages back in line.", count), "success")
-    flash(jobs.describe(jobs.run_now(current_user, "outbox")), "info")
+    flash(overview.describe(overview.run_now(current_user, "outbox")), "info")
     return redirect(url_for("jobs_admin.outbox_list"))
 
 
 @bp.route("/units/<int:unit_id>/webhook", methods=["POST"])
-@role_required(ADMIN)
+@permission_required(can_manage_units)
 def unit_webhook(unit_id):
     """Save or remove a unit's group robot; a malformed address is refused and shown again."""
     unit = unit_service.get_unit(unit_id) or abort(404)

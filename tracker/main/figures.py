@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from .. import caching, permissions
-from ..services import dashboard
+from ..services.dashboard import overview
 
 # Where the user's own card goes in the shared body; a comment, so it can never be real content.
 VIEWS_SLOT = Markup("<!-- tracker:views -->")
@@ -24,6 +24,7 @@ class OfficeBody:
 
     before: Markup
     after: Markup
+    heading: str  # the page's title, in the language it was rendered in
 
 
 def office_body(user, period):
@@ -35,6 +36,7 @@ def office_body(user, period):
 
 def _render(user, period):
     """Compute the figures and render the body."""
-    html = render_template("main/_office.html", dash=dashboard.office_dashboard(user, period), views_slot=VIEWS_SLOT)
+    dash = overview.office_dashboard(user, period)
+    html = render_template("main/_office.html", dash=dash, views_slot=VIEWS_SLOT)
     before, after = html.split(VIEWS_SLOT, 1)
-    return OfficeBody(Markup(before), Markup(after))
+    return OfficeBody(Markup(before), Markup(after), str(dash.heading))

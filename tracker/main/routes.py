@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..services import action_views, dashboard, task_queries
+from ..services.dashboard import overview
+from ..services.tasks import action_views, queries
 from . import bp, figures
 
 
@@ -13,11 +14,11 @@ from . import bp, figures
 @login_required
 def index():
     """Home: a unit's own tasks and what waits for the user; for the office and leaders, the overview."""
-    filters, ignored = task_queries.TaskFilters.from_args(request.args)
+    filters, ignored = queries.TaskFilters.from_args(request.args)
     if current_user.is_unit_user:
-        page = {"template_name_or_list": "main/unit.html", "dash": dashboard.unit_dashboard(current_user)}
+        page = {"template_name_or_list": "main/unit.html", "dash": overview.unit_dashboard(current_user)}
     else:
-        period = dashboard.find_period(filters.period_id)
+        period = overview.find_period(filters.period_id)
         if filters.period_id and period is None:
             ignored.append("period")
         page = {"template_name_or_list": "main/index.html", "figures": figures.office_body(current_user, period),

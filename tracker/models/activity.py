@@ -42,11 +42,6 @@ class AuditEntry(db.Model):
 
     actor = db.relationship("User")
 
-    @property
-    def action_label(self):
-        """Human label of the action (the raw code for actions outside the task workflow)."""
-        return ACTIONS.get(self.action, self.action)
-
 
 class Notification(db.Model):
     """A message in a user's in-app inbox."""

@@ -73,7 +73,6 @@ class Indicator(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     lead_unit = db.relationship("Unit", foreign_keys=[lead_unit_id])
-    data_source_unit = db.relationship("Unit", foreign_keys=[data_source_unit_id])
     co_units = db.relationship("Unit", secondary=indicator_co_units, order_by="Unit.id")
     results = db.relationship("IndicatorResult", back_populates="indicator")
 

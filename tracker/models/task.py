@@ -226,7 +226,6 @@ class Attachment(db.Model):
     task = db.relationship("RectificationTask")
     report = db.relationship("ProgressReport", back_populates="attachments")
     closeout_request = db.relationship("CloseoutRequest", back_populates="attachments")
-    uploaded_by = db.relationship("User")
 
     @property
     def size_label(self):

@@ -7,14 +7,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
+# The roles, named once: permissions, services and templates use these names.
+ADMIN = "admin"
+SUPERVISOR = "supervisor"
+LEADER = "leader"
+UNIT_HEAD = "unit_head"
+UNIT_STAFF = "unit_staff"
 ROLES = {
-    "admin": _l("Administrator"),
-    "supervisor": _l("Supervision office"),
-    "leader": _l("County leader"),
-    "unit_head": _l("Unit head"),
-    "unit_staff": _l("Unit staff"),
+    ADMIN: _l("Administrator"),
+    SUPERVISOR: _l("Supervision office"),
+    LEADER: _l("County leader"),
+    UNIT_HEAD: _l("Unit head"),
+    UNIT_STAFF: _l("Unit staff"),
 }
-UNIT_ROLES = ("unit_head", "unit_staff")
+UNIT_ROLES = (UNIT_HEAD, UNIT_STAFF)
 
 
 class User(UserMixin, db.Model):

@@ -3,7 +3,7 @@
 `load_demo()` fills an empty database in one transaction (`flask seed-demo`,
 `make run`). Task dates are relative to clock.today(), so the demo always looks
 alive; everything else is fixed, so every run gives the same data. The files it
-reads live in tracker/demo_data/, inside the package.
+reads live in tracker/seeding/demo_data/, inside the package.
 """
 import csv
 import json
@@ -18,12 +18,14 @@ from ..extensions import db
 from ..models import AssessmentPeriod, Unit, User
 from ..models.task import STATUSES
 from ..models.unit import UNIT_KIND_ALIASES
-from . import DomainError, demo_tasks, results_import
-from .results_parser import parse_results
-from .workflow import one_transaction
+from ..services import DomainError
+from ..services.indicators import results_import
+from ..services.indicators.results_parser import parse_results
+from ..services.transaction import one_transaction
+from . import demo_tasks
 
 DEMO_PASSWORD = "demo12345"
-DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo_data")
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_data")
 UNITS_FILE = "units.csv"
 RESULTS_FILE = "assessment-2026H1.xlsx"
 TASKS_FILE = "tasks.json"
@@ -48,18 +50,8 @@ LEADERS = {
     "县纪委书记": ("冯志刚", "fengzhigang"),
 }
 PRINCIPAL_TITLES = {"县长", "县委书记"}
-SURNAMES = [s.split(":") for s in (
-    "黄:huang 林:lin 何:he 高:gao 罗:luo 马:ma 梁:liang 宋:song 谢:xie 韩:han 唐:tang 于:yu 董:dong "
-    "萧:xiao 程:cheng 曹:cao 袁:yuan 邓:deng 许:xu 傅:fu 沈:shen 曾:zeng 彭:peng 吕:lv 苏:su 卢:lu "
-    "蒋:jiang 蔡:cai 贾:jia 丁:ding 魏:wei 薛:xue 叶:ye 阎:yan 余:yu 潘:pan 杜:du 戴:dai 夏:xia 钟:zhong"
-).split()]
-GIVEN_NAMES = [g.split(":") for g in (
-    "志明:zhiming 晓燕:xiaoyan 伟:wei 建华:jianhua 丹:dan 俊:jun 静:jing 涛:tao 秀英:xiuying 磊:lei "
-    "海燕:haiyan 文博:wenbo 雪梅:xuemei 立军:lijun 春燕:chunyan 国华:guohua 红梅:hongmei 振宇:zhenyu "
-    "佳怡:jiayi 浩然:haoran 思远:siyuan 玉兰:yulan 永明:yongming 丽娟:lijuan 德华:dehua 小军:xiaojun "
-    "婷:ting 勇:yong 芳:fang 明辉:minghui 爱华:aihua 建军:jianjun 秀兰:xiulan 鹏:peng 桂芳:guifang "
-    "志远:zhiyuan 慧:hui 少华:shaohua 凤英:fengying 长江:changjiang 晓明:xiaoming 燕:yan 光辉:guanghui"
-).split()]
+SURNAMES = [s.split(":") for s in ["黄:huang", "林:lin", "何:he", "高:gao", "罗:luo", "马:ma", "梁:liang", "宋:song", "谢:xie", "韩:han", "唐:tang", "于:yu", "董:dong", "萧:xiao", "程:cheng", "曹:cao", "袁:yuan", "邓:deng", "许:xu", "傅:fu", "沈:shen", "曾:zeng", "彭:peng", "吕:lv", "苏:su", "卢:lu", "蒋:jiang", "蔡:cai", "贾:jia", "丁:ding", "魏:wei", "薛:xue", "叶:ye", "阎:yan", "余:yu", "潘:pan", "杜:du", "戴:dai", "夏:xia", "钟:zhong"]]
+GIVEN_NAMES = [g.split(":") for g in ["志明:zhiming", "晓燕:xiaoyan", "伟:wei", "建华:jianhua", "丹:dan", "俊:jun", "静:jing", "涛:tao", "秀英:xiuying", "磊:lei", "海燕:haiyan", "文博:wenbo", "雪梅:xuemei", "立军:lijun", "春燕:chunyan", "国华:guohua", "红梅:hongmei", "振宇:zhenyu", "佳怡:jiayi", "浩然:haoran", "思远:siyuan", "玉兰:yulan", "永明:yongming", "丽娟:lijuan", "德华:dehua", "小军:xiaojun", "婷:ting", "勇:yong", "芳:fang", "明辉:minghui", "爱华:aihua", "建军:jianjun", "秀兰:xiulan", "鹏:peng", "桂芳:guifang", "志远:zhiyuan", "慧:hui", "少华:shaohua", "凤英:fengying", "长江:changjiang", "晓明:xiaoming", "燕:yan", "光辉:guanghui"]]
 HEAD_TITLES = (("纪委监委", "常务副书记"), ("局", "局长"), ("镇", "镇长"), ("乡", "乡长"), ("部", "常务副部长"),
                ("办", "主任"), ("中心", "主任"))
 
@@ -103,7 +95,7 @@ def load_demo():
 
 
 def data_path(name):
-    """Path of a file shipped in tracker/demo_data."""
+    """Path of a file shipped in tracker/seeding/demo_data."""
     return os.path.join(DATA_DIR, name)
 
 

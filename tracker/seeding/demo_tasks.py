@@ -6,12 +6,19 @@ and close-out requests with their decisions, urges, cancellation. Playing it
 writes what the workflow would have written: the status and its timestamps,
 the records, one audit entry per step, and inbox messages for recent steps.
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from .. import clock
 from ..extensions import db
 from ..models import (
-    AuditEntry, CloseoutRequest, ExtensionRequest, Milestone, Notification, ProgressReport, RectificationTask, Urge,
+    AuditEntry,
+    CloseoutRequest,
+    ExtensionRequest,
+    Milestone,
+    Notification,
+    ProgressReport,
+    RectificationTask,
+    Urge,
 )
 
 # Days relative to today. milestones: (due, done or None); reports: (day, percent done);
@@ -175,7 +182,7 @@ class _Player:
     def at(self, day, kind):
         """The UTC moment of a step `day` days from today, at its usual local hour."""
         local = datetime.combine(self.today + timedelta(days=day), HOURS[kind], tzinfo=clock.local_tz())
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def play(self):
         """Create the task, run its steps in time order, then write the audit trail."""

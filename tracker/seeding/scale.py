@@ -27,7 +27,9 @@ from werkzeug.security import generate_password_hash
 from .. import caching, clock
 from ..extensions import db
 from ..models import ProgressReport, RectificationTask, Unit, User
-from . import DomainError, demo, results_import
+from ..services import DomainError
+from ..services.indicators import results_import
+from . import demo
 
 PASSWORD = "bench12345"
 EMAIL_DOMAIN = "bench.example"  # reserved (RFC 2606): a benchmark never mails a real office
@@ -91,16 +93,6 @@ def county_name(index):
 def unit_name(county, template):
     """A demo unit name under a county: 县水利局 → 青山县水利局, 城关镇 → 青山县城关镇."""
     return county + (template.removeprefix("县"))
-
-
-def bench_usernames(units):
-    """The log-ins the load driver may use: role → usernames (unit roles: one per unit)."""
-    return {
-        "supervisor": [f"supervisor{n}" for n in range(1, SUPERVISORS + 1)],
-        "leader": ["leader1"],  # 常务副县长: a portfolio of tasks, not a principal
-        "unit_head": [f"unit{n:03d}head" for n in range(1, units + 1)],
-        "unit_staff": [f"unit{n:03d}staff1" for n in range(1, units + 1)],
-    }
 
 
 class RowWriter:
@@ -172,7 +164,7 @@ def is_seeded(spec):
 
 def seed(spec):
     """Fill an empty database with `spec`'s data in one transaction; returns a one-line summary."""
-    from . import seed_scale_tasks
+    from . import scale_tasks
 
     if any(counts_now()) or db.session.scalar(db.select(db.func.count()).select_from(User)):
         raise SeedError("The database already holds data; seed-scale loads only into an empty one "
@@ -182,7 +174,7 @@ def seed(spec):
     with db.engine.begin() as connection:
         writer = RowWriter(connection)
         reference = write_reference(writer, spec)
-        seed_scale_tasks.TaskWriter(writer, reference, spec).write_all()
+        scale_tasks.TaskWriter(writer, reference, spec).write_all()
         writer.finish()
         connection.execute(caching.raise_statement(connection.dialect.name))  # written past the ORM's events
     if writer.is_postgres:
@@ -313,4 +305,3 @@ def _assessments(writer, rng, by_template, now):
                                        "target_value", "actual_value", "expected_progress", "created_at",
                                        "updated_at"), results)
     return 1, weak
-

@@ -20,9 +20,10 @@ from flask import current_app
 from flask_babel import force_locale
 
 from .. import clock
-from . import demo, notifications
-from .seed_scale import COLUMNS, TABLE_ORDER
-from .seed_scale_history import REPORTING, TaskAudit, Timeline, days
+from ..services.messaging import notifications
+from . import demo
+from .scale import COLUMNS, TABLE_ORDER
+from .scale_history import REPORTING, TaskAudit, Timeline, days
 
 CHUNK_TASKS = 2000  # tasks whose rows are written together (parents first)
 STATUS_WEIGHTS = {"draft": 2, "assigned": 6, "in_progress": 57, "pending_review": 5, "closed": 25, "cancelled": 5}

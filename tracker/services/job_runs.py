@@ -38,6 +38,7 @@ class RunOutcome:
     period_key: str
     skipped_reason: str | None = None
     details: dict = field(default_factory=dict)
+    delivery: object = None  # the outbox pass that followed, when the job sends at once
 
     @property
     def ran(self):

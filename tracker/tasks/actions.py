@@ -3,11 +3,19 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services import workflow, workflow_progress, workflow_reviews
+from ..services.tasks import progress, reviews, workflow
 from . import bp
 from .forms import (
-    AcceptForm, CancelForm, CloseoutRequestForm, DecisionForm, DispatchForm, ExtensionRequestForm,
-    MilestoneDoneForm, MilestoneForm, ReportForm, UrgeForm,
+    AcceptForm,
+    CancelForm,
+    CloseoutRequestForm,
+    DecisionForm,
+    DispatchForm,
+    ExtensionRequestForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    ReportForm,
+    UrgeForm,
 )
 from .routes import load_task, perform
 
@@ -50,7 +58,7 @@ def report(task_id):
     task = load_task(task_id)
     form = ReportForm(percent_done=task.percent_done if current_user.unit_id == task.lead_unit_id else None)
     return perform(task, "report", form,
-                   lambda: workflow_progress.report_progress(current_user, task, form.body.data,
+                   lambda: progress.report_progress(current_user, task, form.body.data,
                                                              form.percent_done.data, form.files.data,
                                                              form.form_token.data),
                    _("Your progress report was saved."), multipart=True)
@@ -63,7 +71,7 @@ def request_closeout(task_id):
     task = load_task(task_id)
     form = versioned(CloseoutRequestForm, task)
     return perform(task, "request_closeout", form,
-                   lambda: workflow_reviews.request_closeout(current_user, task, form.summary.data,
+                   lambda: reviews.request_closeout(current_user, task, form.summary.data,
                                                              form.files.data, form.version.data),
                    _("Close-out was requested; the supervision office will review it."), multipart=True)
 
@@ -75,7 +83,7 @@ def review_closeout(task_id):
     task = load_task(task_id)
     form = versioned(DecisionForm, task)
     return perform(task, "review_closeout", form,
-                   lambda: workflow_reviews.decide_closeout(current_user, task, bool(form.approve.data),
+                   lambda: reviews.decide_closeout(current_user, task, bool(form.approve.data),
                                                             form.note.data, form.version.data),
                    _("The close-out was approved.") if form.approve.data else _("The close-out was rejected."),
                    pending=task.pending_closeout)
@@ -88,7 +96,7 @@ def request_extension(task_id):
     task = load_task(task_id)
     form = versioned(ExtensionRequestForm, task)
     return perform(task, "request_extension", form,
-                   lambda: workflow_reviews.request_extension(current_user, task, form.requested_deadline_on.data,
+                   lambda: reviews.request_extension(current_user, task, form.requested_deadline_on.data,
                                                               form.reason.data, form.version.data),
                    _("The extension was requested; the supervision office will decide."))
 
@@ -100,7 +108,7 @@ def review_extension(task_id):
     task = load_task(task_id)
     form = versioned(DecisionForm, task)
     return perform(task, "review_extension", form,
-                   lambda: workflow_reviews.decide_extension(current_user, task, bool(form.approve.data),
+                   lambda: reviews.decide_extension(current_user, task, bool(form.approve.data),
                                                              form.note.data, form.version.data),
                    _("The extension was approved.") if form.approve.data else _("The extension was rejected."),
                    pending=task.pending_extension)
@@ -135,7 +143,7 @@ def plan_milestone(task_id):
     task = load_task(task_id)
     form = MilestoneForm()
     return perform(task, "plan_milestone", form,
-                   lambda: workflow_progress.plan_milestone(current_user, task, form.title.data, form.due_on.data,
+                   lambda: progress.plan_milestone(current_user, task, form.title.data, form.due_on.data,
                                                             form.form_token.data),
                    _("The milestone was planned."))
 
@@ -145,8 +153,8 @@ def plan_milestone(task_id):
 def complete_milestone(task_id, milestone_id):
     """The lead unit marks a milestone done."""
     task = load_task(task_id)
-    milestone = workflow_progress.get_milestone(task, milestone_id) or abort(404)
+    milestone = progress.get_milestone(task, milestone_id) or abort(404)
     form = MilestoneDoneForm()
     return perform(task, "complete_milestone", form,
-                   lambda: workflow_progress.complete_milestone(current_user, task, milestone, form.note.data),
+                   lambda: progress.complete_milestone(current_user, task, milestone, form.note.data),
                    _("The milestone was marked done."), milestone=milestone)

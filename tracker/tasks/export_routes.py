@@ -4,7 +4,8 @@ import io
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..services import DomainError, ledger, task_queries
+from ..services import DomainError
+from ..services.tasks import ledger, queries
 from . import bp
 
 PRINT_MAX_ROWS = 1000  # a longer printout helps nobody; the page says so and the .xlsx has every row
@@ -14,7 +15,7 @@ PRINT_MAX_ROWS = 1000  # a longer printout helps nobody; the page says so and th
 @login_required
 def export_xlsx():
     """The tasks the list shows under the same filters, as an .xlsx ledger (filters that did not parse noted in it)."""
-    filters, ignored = task_queries.TaskFilters.from_args(request.args)
+    filters, ignored = queries.TaskFilters.from_args(request.args)
     try:
         book = ledger.build(current_user, filters, ignored, max_rows=ledger.EXPORT_MAX_ROWS)
     except DomainError as error:
@@ -30,6 +31,6 @@ def export_xlsx():
 @login_required
 def print_ledger():
     """The same ledger as a clean page to print on A4 landscape."""
-    filters, ignored = task_queries.TaskFilters.from_args(request.args)
+    filters, ignored = queries.TaskFilters.from_args(request.args)
     book = ledger.build(current_user, filters, ignored, limit=PRINT_MAX_ROWS)
     return render_template("tasks/print.html", ledger=book, columns=ledger.PRINT_COLUMNS)

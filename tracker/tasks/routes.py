@@ -6,11 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions
-from ..services import (
-    ConflictError, DomainError, PermissionDenied, action_views, attachments, lights, task_editing, task_queries,
-    task_timeline,
-)
-from ..services.workflow import DuplicateSubmission
+from ..services import ConflictError, DomainError, PermissionDenied
+from ..services.tasks import action_views, attachments, drafts, lights, queries, timeline
+from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
 from .forms import TaskForm
 
@@ -18,7 +16,7 @@ from .forms import TaskForm
 def load_task(task_id):
     """The task if the current user may see it; 404 when missing, 403 when hidden."""
     try:
-        task = task_queries.get_task(current_user, task_id)
+        task = queries.get_task(current_user, task_id)
     except PermissionDenied:
         abort(403)
     if task is None:
@@ -66,14 +64,14 @@ def perform(task, action, form, call, done, template="tasks/action.html", **cont
 @login_required
 def index():
     """The task list: filtered, searchable, paginated, limited to what the user may see."""
-    filters, ignored = task_queries.TaskFilters.from_args(request.args)
+    filters, ignored = queries.TaskFilters.from_args(request.args)
     if ignored:
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
     page = request.args.get("page", 1, type=int)
-    pagination = task_queries.task_page(current_user, filters, page, current_app.config["TASKS_PER_PAGE"])
+    pagination = queries.task_page(current_user, filters, page, current_app.config["TASKS_PER_PAGE"])
     return render_template(
         "tasks/index.html", pagination=pagination, states=lights.states_for(pagination.items), filters=filters,
-        choices=task_queries.filter_choices(current_user), views=action_views.mine_views(current_user),
+        choices=queries.filter_choices(current_user), views=action_views.mine_views(current_user),
         view_counts=action_views.mine_counts(current_user),
     )
 
@@ -83,7 +81,7 @@ def index():
 def detail(task_id):
     """Everything about one task on one screen, with the actions the user may take."""
     task = load_task(task_id)
-    return render_template("tasks/detail.html", task=task, page=task_timeline.task_page(task))
+    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -93,11 +91,11 @@ def new():
     if not permissions.can_create_tasks(current_user):
         return denied(_("Only the supervision office may create tasks."))
     form = TaskForm()
-    form.set_choices(*task_editing.form_choices())
+    form.set_choices(*drafts.form_choices())
     error = None
     if form.validate_on_submit():
         try:
-            task = task_editing.create_draft(current_user, draft_from_form(form))
+            task = drafts.create_draft(current_user, draft_from_form(form))
         except DomainError as exc:
             error = str(exc)
         else:
@@ -113,15 +111,15 @@ def edit(task_id):
     """A supervisor edits a draft."""
     task = load_task(task_id)
     form = TaskForm(obj=None if request.method == "POST" else form_data(task))
-    form.set_choices(*task_editing.form_choices())
+    form.set_choices(*drafts.form_choices())
     return perform(task, "edit", form,
-                   lambda: task_editing.update_draft(current_user, task, draft_from_form(form), form.version.data),
+                   lambda: drafts.update_draft(current_user, task, draft_from_form(form), form.version.data),
                    _("The draft was saved."), template="tasks/edit.html")
 
 
 def draft_from_form(form):
     """The TaskDraft the form describes."""
-    return task_editing.TaskDraft(
+    return drafts.TaskDraft(
         title=form.title.data, lead_unit_id=form.lead_unit.data, deadline_on=form.deadline_on.data,
         problem=form.problem.data, measures=form.measures.data, source=form.source.data,
         source_detail=form.source_detail.data, co_unit_ids=form.co_units.data or [],
@@ -131,7 +129,7 @@ def draft_from_form(form):
 
 def form_data(task):
     """An object the edit form reads its initial values from, named as TaskForm names them."""
-    draft = task_editing.draft_from_task(task)
+    draft = drafts.draft_from_task(task)
     return SimpleNamespace(
         title=draft.title, problem=draft.problem, measures=draft.measures, source=draft.source,
         source_detail=draft.source_detail, deadline_on=draft.deadline_on,

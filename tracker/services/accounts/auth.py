@@ -4,10 +4,10 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock
-from ..extensions import db
-from ..models import LoginThrottle, User
-from . import DomainError
+from ... import clock
+from ...extensions import db
+from ...models import LoginThrottle, User
+from .. import DomainError
 
 MIN_PASSWORD_LENGTH = 8
 

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions
-from ..extensions import db
-from ..models import Unit, User
-from ..models.unit import UNIT_KIND_ALIASES
-from . import DomainError, PermissionDenied, audit
+from ... import permissions
+from ...extensions import db
+from ...models import Unit, User
+from ...models.unit import UNIT_KIND_ALIASES
+from .. import DomainError, PermissionDenied, audit
 
 MAX_NAME_LENGTH = Unit.__table__.c.name.type.length
 MAX_IMPORT_ROWS = 5000

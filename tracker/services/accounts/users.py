@@ -8,11 +8,11 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Unit, User
-from ..models.user import ROLES, UNIT_ROLES
-from ..permissions import LEADER
-from . import DomainError, audit, auth
+from ...extensions import db
+from ...models import Unit, User
+from ...models.user import LEADER, ROLES, UNIT_ROLES
+from .. import DomainError, audit
+from . import auth
 from .auth import validate_new_password
 from .units import require_admin
 

@@ -20,9 +20,10 @@ from flask import current_app
 from sqlalchemy import or_
 from sqlalchemy.orm import defer, selectinload
 
-from ..extensions import db
-from ..models import RectificationTask, Unit
-from . import lights, notifications
+from ...extensions import db
+from ...models import RectificationTask, Unit
+from ..messaging import notifications
+from ..tasks import lights
 
 T = RectificationTask
 LIGHT_ORDER = {"red": 0, "yellow": 1}
@@ -223,8 +224,8 @@ def leader_digests(rows, limit=None):
     """One digest of red and yellow 挂牌 tasks per responsible leader; `limit` rows each."""
     by_leader, leaders = {}, {}
     for row in rows:
-        leader = row.task.responsible_leader
-        if row.task.supervision_level == "listed" and leader is not None and leader.is_active:
+        # The same rule as the 挂牌 task's event notifications: who is concerned is decided in one place.
+        for leader in notifications.audience(row.task, "listed_leader"):
             by_leader.setdefault(leader.id, []).append(row)
             leaders[leader.id] = leader
     digests = []

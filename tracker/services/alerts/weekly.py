@@ -12,10 +12,13 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from .. import clock
-from ..models import Notification
-from . import alerts_content, alerts_render, alerts_runs, outbox, webhooks
-from ..extensions import db
+from ... import clock
+from ...extensions import db
+from ...models import Notification
+from .. import job_runs
+from ..messaging import outbox, webhooks
+from . import digests as alerts_content
+from . import render as alerts_render
 
 JOB = "weekly_alert"
 KIND = "weekly_alert"  # Notification.kind of the in-app copy
@@ -120,29 +123,29 @@ def run_notes(plan):
 def run_weekly_alert(day=None, trigger="cli", actor=None, force=False):
     """Send the week's alert once; a forced resend (admin) sends it again. Returns a RunOutcome."""
     if trigger in ("admin", "resend") or force:
-        alerts_runs.require_job_manager(actor)
+        job_runs.require_job_manager(actor)
     day = day or clock.today()
     key = week_key(day)
-    if force and alerts_runs.is_done(JOB, key):
-        run = alerts_runs.claim_resend(JOB, key, actor)
+    if force and job_runs.is_done(JOB, key):
+        run = job_runs.claim_resend(JOB, key, actor)
     else:
-        run = alerts_runs.claim(JOB, key, trigger, actor)
+        run = job_runs.claim(JOB, key, trigger, actor)
     if run is None:
-        return alerts_runs.RunOutcome(None, key, skipped_reason=skipped_reason(key))
+        return job_runs.RunOutcome(None, key, skipped_reason=skipped_reason(key))
     try:
         plan = plan_weekly_alert(day)
         _write(plan, run)
-        alerts_runs.finish(run, sum(plan.counts.values()), run_notes(plan))
+        job_runs.finish(run, sum(plan.counts.values()), run_notes(plan))
         db.session.commit()
     except Exception as error:  # recorded on the run, which may then be run again
-        run = alerts_runs.fail(run, error)
-        return alerts_runs.RunOutcome(run, key, details={"error": run.error})
-    return alerts_runs.RunOutcome(run, key, details=plan.counts)
+        run = job_runs.fail(run, error)
+        return job_runs.RunOutcome(run, key, details={"error": run.error})
+    return job_runs.RunOutcome(run, key, details=plan.counts)
 
 
 def skipped_reason(key):
     """Why the week's alert was not sent now."""
-    existing = alerts_runs.existing_run(JOB, key)
+    existing = job_runs.existing_run(JOB, key)
     if existing is not None and existing.status == "running":
         return _("The weekly alert for %(week)s is being sent by another process.", week=key)
     return _("The weekly alert for %(week)s was already sent; a forced resend sends it again.", week=key)

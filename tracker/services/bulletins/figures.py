@@ -22,12 +22,12 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock
-from ..extensions import db
-from ..models import Urge
-from . import DomainError
-from .bulletin_history import History, local_midnight, short_title
-from .bulletin_weak import weak_section
+from ... import clock
+from ...extensions import db
+from ...models import Urge
+from .. import DomainError
+from .history import History, local_midnight, short_title
+from .weak_section import weak_section
 
 MONTH_PATTERN = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 FIRST_YEAR = 2000

@@ -17,11 +17,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import selectinload
 
-from .. import clock
-from ..extensions import db
-from ..models import AuditEntry, CloseoutRequest, ExtensionRequest, RectificationTask
-from ..models.task import FINISHED_STATUSES
-from . import lights
+from ... import clock
+from ...extensions import db
+from ...models import AuditEntry, CloseoutRequest, ExtensionRequest, RectificationTask
+from ...models.task import FINISHED_STATUSES
+from ..tasks import lights
 
 COUNTED_OUT = ("draft", "cancelled")  # not (yet, or any more) a unit's work to be judged on
 TITLE_CHARS = 80  # a task title in a printed table is cut here; the full title is in the tracker

@@ -22,18 +22,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import Bulletin, Notification, User
-from . import (
-    ConflictError,
-    DomainError,
-    PermissionDenied,
-    audit,
-    bulletin_data,
-    bulletin_render,
-)
-from .notifications import TITLE_LENGTH
+from ... import clock, permissions
+from ...extensions import db
+from ...models import Bulletin, Notification, User
+from ...models.user import LEADER, SUPERVISOR
+from .. import ConflictError, DomainError, PermissionDenied, audit
+from ..messaging.notifications import TITLE_LENGTH
+from . import figures, render
 
 MAX_REQUIREMENTS = 5000
 READY_TITLE = _l("The draft bulletin of %(month)s (No. %(number)d) is ready for review")
@@ -120,7 +115,7 @@ def _remove(path):
 
 def generate_monthly_draft(month, actor=None):
     """The month-end job's and the CLI's entry: (re-)generate the draft of `month`; an issued one is returned as it is."""
-    window = bulletin_data.month_window(month)
+    window = figures.month_window(month)
     existing = get_by_month(window.key)
     if existing is not None and existing.status == "issued":
         return existing
@@ -130,7 +125,7 @@ def generate_monthly_draft(month, actor=None):
 def generate_draft(actor, month, requirements_text=None):
     """Generate or re-generate the draft of `month`; requirements_text None keeps the stored 下步要求."""
     _require_manager(actor)
-    window = bulletin_data.month_window(month)
+    window = figures.month_window(month)
     text = _clean_requirements(requirements_text) if requirements_text is not None else None
     bulletin = get_by_month(window.key)
     if bulletin is not None and bulletin.status == "issued":
@@ -142,7 +137,7 @@ def generate_draft(actor, month, requirements_text=None):
             bulletin, created = _create(window, actor)
         if requirements_text is not None:
             bulletin.requirements_text = text
-        content = bulletin_render.render_pdf(bulletin_data.gather(window.key), bulletin, True, clock.today())
+        content = render.render_pdf(figures.gather(window.key), bulletin, True, clock.today())
         old_path = path_of(bulletin)
         name = f"{window.key}-draft-{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(4)}.pdf"
         new_path = _write(name, content)
@@ -178,7 +173,7 @@ def issue(actor, bulletin):
     if not (bulletin.requirements_text or "").strip():
         raise DomainError(_("Write the next-step requirements (下步要求) and generate the draft again before "
                             "issuing."))
-    content = bulletin_render.render_pdf(bulletin_data.gather(bulletin.month), bulletin, False, clock.today())
+    content = render.render_pdf(figures.gather(bulletin.month), bulletin, False, clock.today())
     digest = hashlib.sha256(content).hexdigest()
     name = f"{bulletin.year}-{bulletin.issue_no:03d}-{bulletin.month}-issued-{digest[:16]}.pdf"
     draft_path, issued_path = path_of(bulletin), None
@@ -208,14 +203,14 @@ def issue(actor, bulletin):
 def _supervisors(exclude=None):
     """Active supervisors, without the acting one."""
     users = db.session.scalars(
-        db.select(User).where(User.role == "supervisor", User.is_active.is_(True)).order_by(User.id)).all()
+        db.select(User).where(User.role == SUPERVISOR, User.is_active.is_(True)).order_by(User.id)).all()
     return [user for user in users if exclude is None or user.id != exclude.id]
 
 
 def _leaders():
     """Active county leaders."""
     return db.session.scalars(
-        db.select(User).where(User.role == "leader", User.is_active.is_(True)).order_by(User.id)).all()
+        db.select(User).where(User.role == LEADER, User.is_active.is_(True)).order_by(User.id)).all()
 
 
 def _notify(users, kind, title, bulletin):

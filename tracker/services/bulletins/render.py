@@ -7,7 +7,7 @@ the UI, so it does not follow the UI language.
 from flask import current_app
 from markupsafe import Markup, escape
 
-from . import charts, pdf
+from ..documents import charts, pdf
 
 CHART_ROWS = 40  # units per chart: a taller chart would not fit on one A4 page
 CN_NUMERALS = "〇一二三四五六七八九十"

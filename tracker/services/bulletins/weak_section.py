@@ -9,9 +9,9 @@ they stood at the cut-off.
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..extensions import db
-from ..models import AssessmentPeriod, IndicatorResult, RectificationTask
-from .bulletin_history import short_title
+from ...extensions import db
+from ...models import AssessmentPeriod, IndicatorResult, RectificationTask
+from .history import short_title
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def reported_period(window):
 
 def weak_section(window, snapshots):
     """Section 4 for the bulletin's window; `snapshots` maps task id -> TaskAsOf of the counted tasks."""
-    from . import (
-        weakness,  # the indicators feature's rules; imported late to keep this module light
-    )
+    from ..indicators import weakness
 
     period = reported_period(window)
     if period is None:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, true
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
-from ..extensions import db
-from ..models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit, Urge, User
-from ..models.task import OPEN_STATUSES, STATUSES
-from . import lights
-from .bulletin_data import Figures, UnitRow, overdue_rows
-from .bulletin_history import COUNTED_OUT, TaskAsOf
+from ... import permissions
+from ...extensions import db
+from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit, Urge, User
+from ...models.task import OPEN_STATUSES, STATUSES
+from ..bulletins.figures import Figures, UnitRow, overdue_rows
+from ..bulletins.history import COUNTED_OUT, TaskAsOf
+from ..tasks import lights
 
 T = RectificationTask
 FIGURE_FIELDS = ("tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue", "on_time", "due")

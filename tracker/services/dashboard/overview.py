@@ -13,12 +13,16 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import caching, clock, permissions
-from ..extensions import db
-from ..models import AssessmentPeriod, Unit
-from . import action_views, charts, dashboard_queries, task_queries, weakness
-from .bulletin_data import Figures, rank_rows
-from .lights import states_for
+from ... import caching, clock, permissions
+from ...extensions import db
+from ...models import AssessmentPeriod, Unit
+from ...models.user import LEADER
+from ..bulletins.figures import Figures, rank_rows
+from ..documents import charts
+from ..indicators import weakness
+from ..tasks import action_views, queries
+from ..tasks.lights import states_for
+from . import aggregates
 
 OVERDUE_ROWS = 10  # the overdue list names the worst ones; its link lists them all
 ACTION_ROWS = 10
@@ -55,6 +59,17 @@ class OfficeDashboard:
     leader_chart: str = ""
     chart_units: int = 0  # units in the unit chart, fewer than len(units) when only the lowest are drawn
     as_of: date | None = None  # the day the lights and overdue days are judged on
+    is_portfolio: bool = False  # a county leader's own portfolio, not the whole office's view
+
+    @property
+    def heading(self):
+        """The page's title: a leader's portfolio, or the supervision dashboard."""
+        return _("Overview of my portfolio") if self.is_portfolio else _("Supervision dashboard")
+
+    @property
+    def overdue_left_out(self):
+        """True when there are more overdue tasks than the dashboard lists."""
+        return self.lights.get("red", 0) > len(self.overdue)
 
     @property
     def scope_args(self):
@@ -77,6 +92,15 @@ class UnitDashboard:
     figures: object = None  # the unit's own UnitRow (as lead unit), or None without counted tasks
     as_of: date | None = None
 
+    @property
+    def overdue_left_out(self):
+        """True when there are more overdue tasks than the dashboard lists."""
+        return self.lights.get("red", 0) > len(self.overdue)
+
+    def is_co_organized(self, task):
+        """True when the unit only co-organizes this task (another unit leads it)."""
+        return task.lead_unit_id != (self.unit.id if self.unit else None)
+
 
 def find_period(period_id):
     """The assessment period with this id, or None (also for None)."""
@@ -87,7 +111,7 @@ def totals_of(rows):
     """Figures over the whole scope: the sum of the unit rows (each counted task has one lead unit)."""
     totals = Figures()
     for row in rows:
-        for name in (*dashboard_queries.FIGURE_FIELDS, "urges"):
+        for name in (*aggregates.FIGURE_FIELDS, "urges"):
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
     return totals
 
@@ -95,19 +119,20 @@ def totals_of(rows):
 def office_dashboard(user, period=None, today=None):
     """The overview of the tasks `user` may see, of one assessment period or all of them."""
     today = today or clock.today()
-    scope = dashboard_queries.scope_clause(user, period.id if period else None)
+    scope = aggregates.scope_clause(user, period.id if period else None)
     # 情况说明 flags only where the ranking is the bulletin's: every task of the county, no period chosen.
     explain = current_app.config["BULLETIN_EXPLAIN_UNITS"] if permissions.sees_all_tasks(user) and not period else 0
-    found = dashboard_queries.scope_figures(scope, today)
+    found = aggregates.scope_figures(scope, today)
     units = rank_rows(found.units, explain)
     totals = totals_of(units)
-    leaders = dashboard_queries.leader_rows(scope, today) if permissions.sees_all_tasks(user) else []
-    weak_period = period or dashboard_queries.latest_assessed_period()
+    leaders = aggregates.leader_rows(scope, today) if permissions.sees_all_tasks(user) else []
+    weak_period = period or aggregates.latest_assessed_period()
     dash = OfficeDashboard(
-        period=period, periods=dashboard_queries.periods(), statuses=found.statuses, lights=found.lights,
+        period=period, periods=aggregates.periods(), statuses=found.statuses, lights=found.lights,
         totals=totals, units=units, leaders=leaders,
-        overdue=dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
+        overdue=aggregates.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
         weak=weak_rows(user, weak_period, today) if weak_period else [], as_of=today,
+        is_portfolio=user.role == LEADER,
     )
     lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
     dash.chart_units = len(lowest)
@@ -120,8 +145,8 @@ def office_dashboard(user, period=None, today=None):
 def weak_rows(user, period, today):
     """The period's weak indicators, most points lost first, with their visible tasks' progress."""
     assessments = weakness.weak_assessments(period)
-    scope = dashboard_queries.scope_clause(user)
-    progress = dashboard_queries.weak_progress(scope, today, [item.result.id for item in assessments])
+    scope = aggregates.scope_clause(user)
+    progress = aggregates.weak_progress(scope, today, [item.result.id for item in assessments])
     rows = [WeakRow(item, *progress.get(item.result.id, (Figures(), 0.0))) for item in assessments]
     if permissions.sees_all_tasks(user):
         return rows
@@ -142,7 +167,7 @@ def rate_chart(items, average):
 def unit_dashboard(user, today=None):
     """A unit user's home: the unit's tasks by light and status, what waits for them, what is overdue."""
     today = today or clock.today()
-    actions = task_queries.task_page(user, task_queries.TaskFilters(mine="all"), 1, ACTION_ROWS).items \
+    actions = queries.task_page(user, queries.TaskFilters(mine="all"), 1, ACTION_ROWS).items \
         if action_views.mine_views(user) else []
     if today == clock.today():  # the same for every member of the unit until its tasks change
         unit = caching.cached("unit_dashboard", permissions.visibility_key(user), lambda: unit_figures(user, today))
@@ -156,8 +181,8 @@ def unit_dashboard(user, today=None):
 
 def unit_figures(user, today):
     """The unit's lights, statuses, overdue list and own figures, as plain data."""
-    scope = dashboard_queries.scope_clause(user)
-    found = dashboard_queries.scope_figures(scope, today, hide_drafts=True)
+    scope = aggregates.scope_clause(user)
+    found = aggregates.scope_figures(scope, today, hide_drafts=True)
     own = next((row for row in found.units if user.unit_id and row.unit_id == user.unit_id), None)
     return {"lights": found.lights, "statuses": found.statuses,
-            "overdue": dashboard_queries.overdue_list(scope, today, OVERDUE_ROWS), "figures": own}
+            "overdue": aggregates.overdue_list(scope, today, OVERDUE_ROWS), "figures": own}

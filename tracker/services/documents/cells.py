@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
-from . import DomainError
+from .. import DomainError
 
 EMPTY_MARKS = {"-", "--", "—", "——", "/", "无"}
 VETO_TRUE = {"是", "√", "✓", "✔", "☑", "y", "yes", "true", "1"}

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from . import DomainError
-from .results_cells import clean_text, has_value, is_present
+from .. import DomainError
+from .cells import clean_text, has_value, is_present
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HEADER_SCAN_ROWS = 20

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock
-from . import DomainError
+from ... import clock
+from .. import DomainError
 
 EXPIRES_AFTER = timedelta(hours=2)
 TOKEN = re.compile(r"^[0-9a-f]{32}$")

@@ -5,11 +5,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case
 
-from .. import permissions
-from ..extensions import db
-from ..models import IndicatorResult, RectificationTask, User
-from ..models.task import OPEN_STATUSES, STATUSES
-from . import PermissionDenied, weakness
+from ... import permissions
+from ...extensions import db
+from ...models import IndicatorResult, RectificationTask, User
+from ...models.task import OPEN_STATUSES, STATUSES
+from ...models.user import LEADER
+from .. import PermissionDenied
+from . import weakness
 
 SHOW = {"all": _l("All indicators"), "weak": _l("Weak indicators"), "strength": _l("Strengths")}
 
@@ -106,7 +108,7 @@ def _leaders_by_title():
     """title → the active county leader holding it (the first by id when several do)."""
     leaders = {}
     for user in db.session.scalars(
-            db.select(User).where(User.role == "leader", User.is_active.is_(True)).order_by(User.id)):
+            db.select(User).where(User.role == LEADER, User.is_active.is_(True)).order_by(User.id)):
         if user.title:
             leaders.setdefault(user.title, user)
     return leaders

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import AssessmentPeriod, IndicatorResult
-from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
-from . import DomainError, audit
+from ...extensions import db
+from ...models import AssessmentPeriod, IndicatorResult
+from ...models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
+from .. import DomainError, audit
+from ..transaction import required_text, saving
 from .results_import import require_office
-from .workflow import required_text, saving
 
 NAME_LENGTH = AssessmentPeriod.__table__.c.name.type.length
 MAX_BOTTOM_K = 50
@@ -42,12 +42,6 @@ def list_periods():
         .order_by(AssessmentPeriod.ends_on.desc(), AssessmentPeriod.id.desc())
     ).all()
     return [(period, count) for period, count in rows]
-
-
-def latest_period():
-    """The period that ends last, or None."""
-    return db.session.scalar(
-        db.select(AssessmentPeriod).order_by(AssessmentPeriod.ends_on.desc(), AssessmentPeriod.id.desc()).limit(1))
 
 
 def find_period(name):

@@ -17,13 +17,15 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
-from ..extensions import db
-from ..models import AssessmentPeriod, Indicator, IndicatorResult, Unit, User
-from . import DomainError, PermissionDenied, audit, upload_staging
-from .results_cells import name_key
+from ... import permissions
+from ...extensions import db
+from ...models import AssessmentPeriod, Indicator, IndicatorResult, Unit, User
+from ...models.user import LEADER
+from .. import DomainError, PermissionDenied, audit
+from ..documents import upload_staging
+from ..documents.cells import name_key
+from ..transaction import saving
 from .results_parser import DEFAULT_MAX_BYTES, RowError, parse_results
-from .workflow import saving
 
 STAGED_KIND = "results"
 TOWN_SUFFIXES = ("镇", "乡", "街道", "街道办事处")
@@ -234,7 +236,7 @@ def _add_warnings(plan, parsed, results):
             len(plan.missing_from_file), names=_names(plan.missing_from_file)))
     titles = {row.parsed.leader_title for row in plan.rows if row.parsed.leader_title}
     known = set(db.session.scalars(db.select(User.title).where(
-        User.role == "leader", User.is_active.is_(True), User.title.in_(titles))))
+        User.role == LEADER, User.is_active.is_(True), User.title.in_(titles))))
     for title in sorted(titles - known):
         plan.warnings.append(_("No active county leader has the title “%(title)s”; tasks made from its indicators "
                                "get no responsible leader until one has.", title=title))

@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from .results_cells import READERS, CellError, clean_text, fmt_number, has_value, is_present, name_key, read_text
-from .sheets import (  # noqa: F401  (ParseError, RowError and the limits are part of this module's interface)
-    DEFAULT_MAX_BYTES, HEADER_SCAN_ROWS, MAX_ROWS, ParseError, RowError, find_table, is_header_again, read_sheets,
+from ..documents.cells import READERS, CellError, clean_text, fmt_number, has_value, is_present, name_key, read_text
+from ..documents.sheets import (
+    DEFAULT_MAX_BYTES,
+    ParseError,
+    RowError,
+    find_table,
+    is_header_again,
+    read_sheets,
     table_body,
 )
 

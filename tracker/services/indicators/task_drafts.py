@@ -15,11 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import AssessmentPeriod, IndicatorResult, RectificationTask, User
-from ..models.task import OPEN_STATUSES
-from . import DomainError, PermissionDenied, task_editing, weakness, workflow
+from ... import clock, permissions
+from ...extensions import db
+from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, User
+from ...models.task import OPEN_STATUSES
+from ...models.user import LEADER
+from .. import DomainError, PermissionDenied, transaction
+from ..tasks import drafts, workflow
+from . import weakness
 
 
 @dataclass
@@ -27,7 +30,7 @@ class Proposal:
     """A draft task proposed for one weak indicator result, or why none is proposed."""
 
     assessment: weakness.IndicatorAssessment
-    draft: task_editing.TaskDraft | None
+    draft: drafts.TaskDraft | None
     leader: User | None = None
     existing: list | None = None  # open tasks the result already has: no duplicate is proposed
 
@@ -58,7 +61,7 @@ def leader_for(indicator):
     if not indicator.leader_title:
         return None
     return db.session.scalar(
-        db.select(User).where(User.role == "leader", User.is_active.is_(True), User.title == indicator.leader_title)
+        db.select(User).where(User.role == LEADER, User.is_active.is_(True), User.title == indicator.leader_title)
         .order_by(User.id).limit(1))
 
 
@@ -96,7 +99,7 @@ def propose(actor, period, result_ids):
 def draft_for(period, item, leader):
     """The prefilled draft for one weak result."""
     result, indicator = item.result, item.indicator
-    return task_editing.TaskDraft(
+    return drafts.TaskDraft(
         title=_("Rectify the weak indicator %(name)s", name=indicator.name),
         problem=problem_text(period, item), source="indicator", source_detail=source_detail(period, item),
         lead_unit_id=indicator.lead_unit_id, co_unit_ids=[unit.id for unit in indicator.co_units],
@@ -141,7 +144,7 @@ class DraftInput:
     """One edited draft from the generate form: which result it is for, and the draft as edited."""
 
     result_id: int
-    draft: task_editing.TaskDraft
+    draft: drafts.TaskDraft
 
 
 def create_tasks(actor, period, inputs, dispatch=True):
@@ -151,7 +154,7 @@ def create_tasks(actor, period, inputs, dispatch=True):
         raise DomainError(_("Select at least one draft."))
     errors, created = {}, []
     try:
-        with workflow.one_transaction():
+        with transaction.one_transaction(conflict=workflow.conflict_message):
             # Serialises concurrent batches of the same period on PostgreSQL (a no-op on SQLite,
             # which allows one writer at a time anyway), so the duplicate check below holds.
             db.session.execute(db.select(AssessmentPeriod.id).where(AssessmentPeriod.id == period.id)
@@ -189,7 +192,7 @@ def _create_one(actor, item, dispatch, created):
     draft = item.draft
     draft.source, draft.period_id, draft.indicator_result_id = "indicator", item_period_id(item), item.result_id
     try:
-        task = task_editing.create_draft(actor, draft)
+        task = drafts.create_draft(actor, draft)
         if dispatch:
             workflow.dispatch(actor, task)
     except DomainError as error:

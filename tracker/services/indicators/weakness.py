@@ -37,8 +37,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import AssessmentPeriod, Indicator, IndicatorResult
+from ...extensions import db
+from ...models import AssessmentPeriod, Indicator, IndicatorResult
 
 STRENGTH_TOP = 3
 # Reason codes in the order they are listed, with their short labels.
@@ -102,12 +102,6 @@ def evaluate_period(period):
 def weak_assessments(period):
     """Only the weak results of the period, most points lost first."""
     return [item for item in evaluate_period(period) if item.is_weak]
-
-
-def strength_assessments(period):
-    """Only the strengths (top 3) of the period, best rank first."""
-    return sorted((item for item in evaluate_period(period) if item.is_strength),
-                  key=lambda item: (item.result.rank, item.indicator.name))
 
 
 def previous_period(period):

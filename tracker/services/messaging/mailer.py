@@ -9,7 +9,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from .. import clock
+from ... import clock
 
 
 class DeliveryError(Exception):

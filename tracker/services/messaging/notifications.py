@@ -1,17 +1,18 @@
 """The in-app inbox, and the one place that decides who hears about what.
 
-Later channels (email, WeCom/DingTalk webhooks through the outbox) should ask
-`recipients()` too, so "who is concerned" stays in one place.
+Every channel asks here: the event notifications through `recipients()`, the weekly
+alert's 挂牌 digests through `audience()`, so "who is concerned" stays in one place.
 """
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from .. import clock
-from ..extensions import db
-from ..models import Notification, User
-from . import PermissionDenied
+from ... import clock
+from ...extensions import db
+from ...models import Notification, User
+from ...models.user import SUPERVISOR, UNIT_HEAD, UNIT_ROLES
+from .. import PermissionDenied
 
 # Who is concerned by each step of the lifecycle. The actor never notifies themself.
 #   lead_unit: heads and staff of the lead unit; lead_heads: its heads only;
@@ -50,7 +51,7 @@ TITLES = {
 TITLE_LENGTH = Notification.__table__.c.title.type.length
 
 
-def _unit_users(unit_ids, roles=("unit_head", "unit_staff")):
+def _unit_users(unit_ids, roles=UNIT_ROLES):
     """Active users of these units holding one of `roles`."""
     if not unit_ids:
         return []
@@ -67,16 +68,16 @@ def unit_members(unit_ids):
 def office_supervisors():
     """Active users of the supervision office, ordered by id."""
     return db.session.scalars(
-        db.select(User).where(User.role == "supervisor", User.is_active.is_(True)).order_by(User.id)
+        db.select(User).where(User.role == SUPERVISOR, User.is_active.is_(True)).order_by(User.id)
     ).all()
 
 
-def _audience(task, group):
-    """The users of one audience group for this task."""
+def audience(task, group):
+    """The users of one audience group for this task (the events above, and the weekly alert's 挂牌 digests)."""
     if group == "lead_unit":
         return _unit_users([task.lead_unit_id])
     if group == "lead_heads":
-        return _unit_users([task.lead_unit_id], ("unit_head",))
+        return _unit_users([task.lead_unit_id], (UNIT_HEAD,))
     if group == "owner":
         return [task.owner] if task.owner is not None and task.owner.is_active else []
     if group == "co_units":
@@ -97,7 +98,7 @@ def recipients(task, event, actor=None):
         return []  # a draft nobody has received concerns nobody outside the office
     people = {}
     for group in AUDIENCES.get(event, ()):
-        for user in _audience(task, group):
+        for user in audience(task, group):
             people[user.id] = user
     if actor is not None:
         people.pop(actor.id, None)

@@ -23,10 +23,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from .. import clock
-from ..extensions import db
-from ..models import OutboxMessage
-from . import DomainError, alerts_runs, webhooks
+from ... import clock
+from ...extensions import db
+from ...models import OutboxMessage
+from .. import DomainError, job_runs
+from . import webhooks
 from .mailer import DeliveryError, SmtpSession
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def _dispatch_batch(messages, result, state):
 
 def retry(actor, message_id):
     """Put a failed or waiting message back in line now, with a fresh count of tries."""
-    alerts_runs.require_job_manager(actor)
+    job_runs.require_job_manager(actor)
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         raise DomainError(_("This message does not exist."))
@@ -181,7 +182,7 @@ def retry(actor, message_id):
 
 def retry_all_failed(actor):
     """Put every failed message back in line now; returns how many."""
-    alerts_runs.require_job_manager(actor)
+    job_runs.require_job_manager(actor)
     count = db.session.execute(
         db.update(OutboxMessage).where(OutboxMessage.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=clock.now())

@@ -19,12 +19,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
-from ..extensions import db
-from ..models import Unit
-from . import DomainError, audit
+from ... import clock
+from ...extensions import db
+from ...models import Unit
+from .. import DomainError, audit
+from ..accounts.units import require_admin
 from .mailer import DeliveryError
-from .units import require_admin
+
 
 class WebhookError(DomainError):
     """A malformed group-robot setting; `field` names the form field it is about."""

@@ -7,9 +7,10 @@ dispatches drafts, reviews close-outs and decides extensions.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, false, func, literal, or_, union_all
 
-from .. import caching, clock, permissions
-from ..extensions import db
-from ..models import CloseoutRequest, ExtensionRequest, ProgressReport, RectificationTask, Urge
+from ... import caching, clock, permissions
+from ...extensions import db
+from ...models import CloseoutRequest, ExtensionRequest, ProgressReport, RectificationTask, Urge
+from ...models.user import SUPERVISOR, UNIT_HEAD
 from . import lights
 
 T = RectificationTask
@@ -44,10 +45,10 @@ def mine_views(user):
     """The "needs my action" views this user has (none for leaders and administrators)."""
     if user.is_unit_user:
         views = dict(UNIT_VIEWS)
-        if user.role != permissions.UNIT_HEAD:
+        if user.role != UNIT_HEAD:
             views.pop("to_accept")  # only the head accepts
         return views
-    if user.role == permissions.SUPERVISOR:
+    if user.role == SUPERVISOR:
         return dict(OFFICE_VIEWS)
     return {}
 

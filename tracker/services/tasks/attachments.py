@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import Attachment
-from . import DomainError, PermissionDenied
+from ... import clock, permissions
+from ...extensions import db
+from ...models import Attachment
+from .. import DomainError, PermissionDenied
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a zip (docx and xlsx are zips), or an empty one

@@ -7,12 +7,14 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import RectificationTask, Unit, User
-from ..models.task import LEVELS, SOURCES
-from . import DomainError, PermissionDenied
-from .workflow import authorize, optional_text, record, required_text, saving
+from ... import clock, permissions
+from ...extensions import db
+from ...models import RectificationTask, Unit, User
+from ...models.task import LEVELS, SOURCES
+from ...models.user import LEADER
+from .. import DomainError, PermissionDenied, audit
+from ..transaction import optional_text, required_text, saving
+from .workflow import authorize, conflict_message
 
 CODE_PREFIX = "ZG"
 CODE_ATTEMPTS = 5
@@ -65,7 +67,7 @@ def _clean(draft):
     leader = None
     if draft.responsible_leader_id:
         leader = db.session.get(User, draft.responsible_leader_id)
-        if leader is None or leader.role != "leader" or not leader.is_active:
+        if leader is None or leader.role != LEADER or not leader.is_active:
             raise DomainError(_("The responsible leader must be an active county leader."))
     if draft.source not in SOURCES:
         raise DomainError(_("Unknown source %(value)s.", value=draft.source))
@@ -99,14 +101,14 @@ def create_draft(actor, draft):
     values, co_units = _clean(draft)
     for attempt in range(CODE_ATTEMPTS):
         try:
-            with saving():
+            with saving(conflict=conflict_message):
                 task = RectificationTask(code=next_code(clock.today().year), status="draft",
                                          original_deadline_on=values["deadline_on"], created_by_id=actor.id,
                                          created_at=clock.now(), **values)
                 task.co_units = co_units
                 db.session.add(task)
                 db.session.flush()
-                record(actor, task, "created", None, "draft")
+                audit.record(actor, task, "created", None, "draft")
             return task
         except IntegrityError:
             # Another supervisor took the same code at the same moment: take the next one.
@@ -116,7 +118,7 @@ def create_draft(actor, draft):
 
 def update_draft(actor, task, draft, version=None):
     """Change a draft's details; the audit entry lists what changed."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "edit", task, version)
         values, co_units = _clean(draft)
         changes = [name for name, value in values.items() if getattr(task, name) != value]
@@ -132,7 +134,7 @@ def update_draft(actor, task, draft, version=None):
         task.updated_at = clock.now()
         flag_modified(task, "updated_at")  # a change of co-units alone must still move the version
         db.session.flush()
-        record(actor, task, "edited", "draft", "draft", ", ".join(changes))
+        audit.record(actor, task, "edited", "draft", "draft", ", ".join(changes))
     return task
 
 
@@ -151,6 +153,6 @@ def form_choices():
     """Units and leaders offered by the task form."""
     units = db.session.scalars(db.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
     leaders = db.session.scalars(
-        db.select(User).where(User.role == "leader", User.is_active.is_(True)).order_by(User.id)
+        db.select(User).where(User.role == LEADER, User.is_active.is_(True)).order_by(User.id)
     ).all()
     return units, leaders

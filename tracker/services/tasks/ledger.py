@@ -22,13 +22,21 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from .. import clock
-from ..extensions import db
-from ..models import (
-    AssessmentPeriod, Indicator, Milestone, ProgressReport, RectificationTask, Unit, User, task_co_units,
+from ... import clock
+from ...extensions import db
+from ...models import (
+    AssessmentPeriod,
+    Indicator,
+    Milestone,
+    ProgressReport,
+    RectificationTask,
+    Unit,
+    User,
+    task_co_units,
 )
-from ..models.task import LEVELS, SOURCES, STATUSES
-from . import DomainError, action_views, lights, task_queries
+from ...models.task import LEVELS, SOURCES, STATUSES
+from .. import DomainError
+from . import action_views, lights, queries
 
 T = RectificationTask
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,7 +130,7 @@ def build(user, filters, ignored=(), limit=None, max_rows=None, today=None):
     with a DomainError when more tasks match (the export, which must hold every row).
     """
     today = today or clock.today()
-    query = task_queries.filtered_tasks(user, filters, today)
+    query = queries.filtered_tasks(user, filters, today)
     total = None
     if max_rows is not None:
         total = _count(query)

@@ -20,10 +20,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_
 
-from .. import clock
-from ..extensions import db
-from ..models import Milestone, RectificationTask
-from ..models.task import FINISHED_STATUSES, OPEN_STATUSES
+from ... import clock
+from ...extensions import db
+from ...models import Milestone, RectificationTask
+from ...models.task import FINISHED_STATUSES, OPEN_STATUSES
 
 LIGHTS = {"red": _l("Red"), "yellow": _l("Yellow"), "green": _l("Green")}
 # Statuses in which the unit is expected to keep reporting.

@@ -1,12 +1,14 @@
 """The task lifecycle, part 2: progress reports with evidence, and milestones (时间节点)."""
 from flask_babel import gettext as _
 
-from .. import clock
-from ..extensions import db
-from ..models import Milestone, ProgressReport
-from . import DomainError, attachments
-from .notifications import notify_task_event
-from .workflow import authorize, claim_form_token, record, required_text, saving
+from ... import clock
+from ...extensions import db
+from ...models import Milestone, ProgressReport
+from .. import DomainError, audit
+from ..messaging.notifications import notify_task_event
+from ..transaction import required_text, saving
+from . import attachments
+from .workflow import authorize, claim_form_token, conflict_message
 
 MAX_REPORT = 20000
 
@@ -32,7 +34,7 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
     body = required_text(body, _("Progress"), MAX_REPORT)
     percent_done = _percent(percent_done)
     staged = attachments.stage(files)
-    with saving(cleanup=lambda: attachments.discard(staged)):
+    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message):
         if form_token is not None:
             claim_form_token(actor, form_token)
         now = clock.now()
@@ -46,14 +48,14 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
             task.percent_done = percent_done
         db.session.flush()
         summary = _("%(unit)s: %(percent)d%%", unit=actor.unit.name, percent=percent_done)
-        record(actor, task, "reported", task.status, task.status, summary, report)
+        audit.record(actor, task, "reported", task.status, task.status, summary, report)
         notify_task_event(task, "reported", actor, body=summary)
     return report
 
 
 def plan_milestone(actor, task, title, due_on, form_token=None):
     """The lead unit plans a milestone: a deliverable due on a date between today and the deadline."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "plan_milestone", task)
         title = required_text(title, _("Milestone"), Milestone.__table__.c.title.type.length)
         if due_on is None:
@@ -69,7 +71,7 @@ def plan_milestone(actor, task, title, due_on, form_token=None):
         db.session.add(milestone)
         db.session.flush()
         reason = f"{due_on.isoformat()} {title}"
-        record(actor, task, "milestone_planned", task.status, task.status, reason, milestone)
+        audit.record(actor, task, "milestone_planned", task.status, task.status, reason, milestone)
         notify_task_event(task, "milestone_planned", actor, body=reason)
     return milestone
 
@@ -82,7 +84,7 @@ def get_milestone(task, milestone_id):
 
 def complete_milestone(actor, task, milestone, note):
     """The lead unit marks a milestone done, saying what was delivered."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "complete_milestone", task)
         if milestone.is_done:
             raise DomainError(_("This milestone was already marked done."))
@@ -97,6 +99,6 @@ def complete_milestone(actor, task, milestone, note):
             raise DomainError(_("This milestone was already marked done."))
         db.session.refresh(milestone)
         reason = f"{milestone.title}: {note}"
-        record(actor, task, "milestone_done", task.status, task.status, reason, milestone)
+        audit.record(actor, task, "milestone_done", task.status, task.status, reason, milestone)
         notify_task_event(task, "milestone_done", actor, body=reason)
     return milestone

@@ -7,13 +7,13 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, func, literal, or_, union_all
 from sqlalchemy.orm import selectinload
 
-from .. import caching, clock, permissions
-from ..extensions import db
-from ..models import (
-    AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, Urge, User,
-)
-from ..models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
-from . import PermissionDenied, action_views, lights
+from ... import caching, clock, permissions
+from ...extensions import db
+from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, User
+from ...models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
+from ...models.user import LEADER
+from .. import PermissionDenied
+from . import action_views, lights
 
 T = RectificationTask
 # Closed and cancelled tasks sink below open ones in the default order: the list is a work queue.
@@ -233,14 +233,6 @@ def status_counts(user):
     return counts
 
 
-def lead_unit_choices(user):
-    """Units offered in the lead-unit filter: all for the office, one's own for unit users."""
-    query = db.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.id)
-    if user.is_unit_user:
-        query = query.where(Unit.id == user.unit_id)
-    return db.session.scalars(query).all()
-
-
 def _unit_choices():
     """(id, name) of every active unit; columns, not objects (a province has hundreds of units)."""
     return [tuple(row) for row in db.session.execute(
@@ -253,7 +245,7 @@ def _choice_lists():
     return {
         "units": _unit_choices(),
         "leaders": rows(db.select(User.id, User.display_name)
-                        .where(User.role == permissions.LEADER, User.is_active.is_(True)).order_by(User.id)),
+                        .where(User.role == LEADER, User.is_active.is_(True)).order_by(User.id)),
         "periods": rows(db.select(AssessmentPeriod.id, AssessmentPeriod.name)
                         .order_by(AssessmentPeriod.starts_on.desc())),
         "indicators": rows(db.select(Indicator.id, Indicator.name).order_by(Indicator.category, Indicator.id)),
@@ -274,16 +266,6 @@ def filter_choices(user):
         "lights": lights.LIGHTS,
         "due_soon_days": current_app.config["YELLOW_DUE_DAYS"],
     }
-
-
-def urge_counts(unit_ids=None, since=None):
-    """How many urges each unit received (optionally only some units, only since a moment)."""
-    query = db.select(Urge.unit_id, func.count()).group_by(Urge.unit_id)
-    if unit_ids is not None:
-        query = query.where(Urge.unit_id.in_(unit_ids))
-    if since is not None:
-        query = query.where(Urge.created_at >= since)
-    return dict(db.session.execute(query).all())
 
 
 def get_task(user, task_id):

@@ -1,11 +1,13 @@
 """The task lifecycle, part 3: close-out (销号) and extension (延期) requests and their review."""
 from flask_babel import gettext as _
 
-from .. import clock
-from ..extensions import db
-from ..models import Attachment, CloseoutRequest, ExtensionRequest
-from . import DomainError, attachments
-from .workflow import authorize, optional_text, required_text, saving, transition
+from ... import clock
+from ...extensions import db
+from ...models import Attachment, CloseoutRequest, ExtensionRequest
+from .. import DomainError
+from ..transaction import optional_text, required_text, saving
+from . import attachments
+from .workflow import authorize, conflict_message, transition
 
 
 def request_closeout(actor, task, summary, files=(), version=None):
@@ -19,7 +21,7 @@ def request_closeout(actor, task, summary, files=(), version=None):
     staged = attachments.stage(files)
     if not staged and not _has_evidence(task):
         raise DomainError(_("Attach the evidence of the work done: no file has been reported on this task yet."))
-    with saving(cleanup=lambda: attachments.discard(staged)):
+    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message):
         now = clock.now()
         request_ = CloseoutRequest(task=task, requested_by_id=actor.id, summary=summary,
                                    deadline_in_force_on=task.deadline_on, status="pending", created_at=now)
@@ -43,7 +45,7 @@ def _has_evidence(task):
 
 def decide_closeout(actor, task, approve, note=None, version=None):
     """The supervision office approves the close-out (task closed) or rejects it with a reason (back to work)."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "review_closeout", task, version)
         request_ = task.pending_closeout
         if request_ is None:
@@ -65,7 +67,7 @@ def decide_closeout(actor, task, approve, note=None, version=None):
 
 def request_extension(actor, task, requested_deadline_on, reason, version=None):
     """The lead unit's head asks for a later deadline, giving the reason; a supervisor decides."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "request_extension", task, version)
         if requested_deadline_on is None:
             raise DomainError(_("Choose the new deadline."))
@@ -92,7 +94,7 @@ def decide_extension(actor, task, approve, note=None, version=None):
     The original deadline stays in original_deadline_on, and every change in the
     extension requests, so the whole history of the deadline is on record.
     """
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "review_extension", task, version)
         request_ = task.pending_extension
         note = optional_text(note, _("Note")) if approve else required_text(note, _("Reason for rejecting"))

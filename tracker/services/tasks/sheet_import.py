@@ -14,16 +14,26 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import RectificationTask, Unit, User
-from ..models.task import LEVELS, OPEN_STATUSES, SOURCES
-from . import DomainError, PermissionDenied, task_editing, upload_staging, workflow
-from .results_cells import CellError, clean_text, has_value, name_key, read_co_units, read_date, read_text
-from .sheets import DEFAULT_MAX_BYTES, ParseError, RowError, find_table, is_header_again, read_sheets, table_body
+from ... import clock, permissions
+from ...extensions import db
+from ...models import RectificationTask, Unit, User
+from ...models.task import LEVELS, OPEN_STATUSES, SOURCES
+from ...models.user import LEADER
+from .. import DomainError, PermissionDenied, transaction
+from ..documents import upload_staging
+from ..documents.cells import CellError, clean_text, has_value, name_key, read_co_units, read_date, read_text
+from ..documents.sheets import (
+    DEFAULT_MAX_BYTES,
+    ParseError,
+    RowError,
+    find_table,
+    is_header_again,
+    read_sheets,
+    table_body,
+)
+from . import drafts, workflow
 
 STAGED_KIND = "tasks"
 MAX_TASK_ROWS = 2000
@@ -56,7 +66,7 @@ class TaskRow:
     """One sheet row checked and ready to become a draft."""
 
     row: int
-    draft: task_editing.TaskDraft
+    draft: drafts.TaskDraft
     lead_unit_name: str
     co_unit_names: list
     leader_name: str | None = None
@@ -164,7 +174,7 @@ class _Context:
     def __init__(self):
         """Load the lookups."""
         self.units = {name_key(unit.name): unit for unit in db.session.scalars(db.select(Unit))}
-        leaders = db.session.scalars(db.select(User).where(User.role == "leader", User.is_active.is_(True))).all()
+        leaders = db.session.scalars(db.select(User).where(User.role == LEADER, User.is_active.is_(True))).all()
         self.leaders = {}
         for leader in leaders:
             for key in _leader_keys(leader):
@@ -218,7 +228,7 @@ def _check_row(number, values, headers, default_source, context, plan):
                 "too_long"))
     if errors:
         return None, errors
-    draft = task_editing.TaskDraft(
+    draft = drafts.TaskDraft(
         title=out["title"], lead_unit_id=lead.id, deadline_on=deadline, problem=out["problem"],
         measures=out["measures"], source=source, source_detail=out["source_detail"],
         co_unit_ids=[unit.id for unit in co_units], responsible_leader_id=leader.id if leader else None,
@@ -265,10 +275,10 @@ def apply_task_import(actor, data, filename, default_source="manual", dispatch=F
         raise TaskImportRejected(plan)
     created = []
     try:
-        with workflow.one_transaction():
+        with transaction.one_transaction(conflict=workflow.conflict_message):
             for row in plan.new_rows:
                 try:
-                    task = task_editing.create_draft(actor, row.draft)
+                    task = drafts.create_draft(actor, row.draft)
                     if dispatch:
                         workflow.dispatch(actor, task)
                 except DomainError as error:

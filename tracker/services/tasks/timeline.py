@@ -6,14 +6,23 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import clock
-from ..extensions import db
-from ..models import (
-    Attachment, AuditEntry, CloseoutRequest, ExtensionRequest, IndicatorResult, Milestone, ProgressReport, Unit,
-    Urge, User,
+from ... import clock
+from ...extensions import db
+from ...models import (
+    Attachment,
+    AuditEntry,
+    CloseoutRequest,
+    ExtensionRequest,
+    IndicatorResult,
+    Milestone,
+    ProgressReport,
+    Unit,
+    Urge,
+    User,
 )
-from ..models.activity import ACTIONS
-from ..models.task import task_co_units
+from ...models.activity import ACTIONS
+from ...models.task import task_co_units
+from ...models.user import UNIT_HEAD
 from . import lights
 
 # audit object_type -> (model, timeline kind, the action recorded when such a record is made)
@@ -75,6 +84,7 @@ class TaskPage:
     pending_closeout: CloseoutRequest | None = None
     attachment_count: int = 0
     late_milestone_ids: set = field(default_factory=set)
+    returned_closeout: CloseoutRequest | None = None  # the last close-out request, returned, while work goes on
 
 
 # The to-one relationships naming a person on the task and its records; each is read through the
@@ -124,7 +134,7 @@ def _people(task, rows, entries):
     """(id -> User for everyone the task, its records and audit entries name; the lead unit's heads), one statement."""
     ids = {getattr(row, name + "_id", None) for row in [task, *rows, *entries] for name in PEOPLE}
     ids.discard(None)
-    is_head = and_(User.unit_id == task.lead_unit_id, User.role == "unit_head", User.is_active.is_(True))
+    is_head = and_(User.unit_id == task.lead_unit_id, User.role == UNIT_HEAD, User.is_active.is_(True))
     found = db.session.execute(
         db.select(User, is_head).where(or_(User.id.in_(ids), is_head)).order_by(User.id)).all()
     return {user.id: user for user, _ in found}, [user for user, head in found if head]
@@ -226,4 +236,13 @@ def task_page(task):
         timeline=timeline(task, records), deadlines=deadline_history(task), unit_heads=records.unit_heads,
         urge_count=len(records.by_type["urge"]), pending_extension=task.pending_extension,
         pending_closeout=task.pending_closeout, attachment_count=records.file_count, late_milestone_ids=late,
+        returned_closeout=returned_closeout(task),
     )
+
+
+def returned_closeout(task):
+    """The close-out request the office returned, while the task is back in progress; else None."""
+    last = task.closeout_requests[-1] if task.closeout_requests else None
+    if task.status == "in_progress" and last is not None and last.status == "rejected":
+        return last
+    return None

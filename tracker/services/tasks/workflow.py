@@ -1,25 +1,23 @@
 """The task lifecycle, part 1: shared rules, and dispatch, accept, urge, cancel.
 
-Every transition here and in workflow_reviews / workflow_progress follows one
+Every transition here and in reviews / progress follows one
 pattern: check the actor's role, then the form's version, then the task's
 status (permissions.role_denial / state_denial); validate the input; change the
 rows; write one audit entry; notify the people concerned; commit. Any error
 rolls the whole change back, so a refused action leaves nothing behind.
 """
-from contextlib import contextmanager
-
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock, permissions
-from ..extensions import db
-from ..models import AuditEntry, Urge, User
-from ..models.activity import UsedFormToken
-from . import ConflictError, DomainError, PermissionDenied, notifications
-
-MAX_TEXT = 4000  # a reason, note or message; a report body may be longer
+from ... import clock, permissions
+from ...extensions import db
+from ...models import Urge, User
+from ...models.activity import UsedFormToken
+from ...models.user import UNIT_ROLES
+from .. import ConflictError, DomainError, PermissionDenied, audit
+from ..messaging import notifications
+from ..transaction import optional_text, required_text, saving
 
 
 class DuplicateSubmission(ConflictError):
@@ -55,70 +53,6 @@ def authorize(user, action, task, version=None):
         raise PermissionDenied(str(denial))
 
 
-ONE_TRANSACTION = "one_transaction"  # db.session.info key: an enclosing one_transaction() commits
-
-
-@contextmanager
-def one_transaction():
-    """Run several services as one transaction (e.g. a bulk dispatch): all of it is committed, or none."""
-    if db.session.info.get(ONE_TRANSACTION):
-        yield  # already inside one: the outermost block commits
-        return
-    db.session.info[ONE_TRANSACTION] = True
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError(conflict_message()) from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.info.pop(ONE_TRANSACTION, None)
-
-
-@contextmanager
-def saving(cleanup=None):
-    """Commit the block's changes; on any error roll back (and run `cleanup`) so nothing is half-done."""
-    if db.session.info.get(ONE_TRANSACTION):
-        # Inside one_transaction(): its end commits or rolls back everything (cleanup is not run).
-        yield
-        db.session.flush()
-        return
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        # Someone committed a change to the task between our read and our write.
-        db.session.rollback()
-        if cleanup:
-            cleanup()
-        raise ConflictError(conflict_message()) from None
-    except BaseException:
-        db.session.rollback()
-        if cleanup:
-            cleanup()
-        raise
-
-
-def required_text(value, label, max_length=MAX_TEXT):
-    """The stripped text, or DomainError when it is blank or too long."""
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("%(field)s is required.", field=label))
-    if len(value) > max_length:
-        raise DomainError(_("%(field)s has %(length)d characters; at most %(max)d are allowed.",
-                            field=label, length=len(value), max=max_length))
-    return value
-
-
-def optional_text(value, label, max_length=MAX_TEXT):
-    """The stripped text or None; DomainError when too long."""
-    value = (value or "").strip()
-    return required_text(value, label, max_length) if value else None
-
-
 def claim_form_token(user, token):
     """Mark a create-type form's one-time token used; DuplicateSubmission when it already was."""
     token = (token or "").strip()
@@ -135,32 +69,6 @@ def claim_form_token(user, token):
         raise DuplicateSubmission(_("This form was already submitted; it was saved once.")) from None
 
 
-def record(actor, task, action, from_status=None, to_status=None, reason=None, obj=None):
-    """Add the audit entry of one step (who, when, from, to, why), pointing at the record it made."""
-    entry = AuditEntry(
-        task_id=task.id, object_type=_object_type(obj), object_id=obj.id if obj is not None else task.id,
-        actor_id=actor.id if actor is not None else None, action=action,
-        from_status=from_status, to_status=to_status, reason=reason, created_at=clock.now(),
-    )
-    db.session.add(entry)
-    return entry
-
-
-# The audit object_type of each record a step can make; the task timeline links entries back by it.
-OBJECT_TYPES = {
-    "ProgressReport": "progress_report",
-    "Milestone": "milestone",
-    "Urge": "urge",
-    "ExtensionRequest": "extension_request",
-    "CloseoutRequest": "closeout_request",
-}
-
-
-def _object_type(obj):
-    """The audit object_type of a record ("task" for the task itself)."""
-    return "task" if obj is None else OBJECT_TYPES[type(obj).__name__]
-
-
 def transition(actor, task, action, to_status, reason=None, obj=None, notify_body=None):
     """Move the task to `to_status`, audit and notify; the caller has authorized and validated."""
     from_status = task.status
@@ -170,13 +78,13 @@ def transition(actor, task, action, to_status, reason=None, obj=None, notify_bod
     # when no column value changes, e.g. an extension request.
     flag_modified(task, "updated_at")
     db.session.flush()
-    record(actor, task, action, from_status, to_status, reason, obj)
+    audit.record(actor, task, action, from_status, to_status, reason, obj)
     notifications.notify_task_event(task, action, actor, body=notify_body or reason)
 
 
 def dispatch(actor, task, version=None, note=None):
     """下发: send a draft to its lead unit to accept; its deadline must not be in the past."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "dispatch", task, version)
         note = optional_text(note, _("Note"))
         if task.deadline_on < clock.today():
@@ -193,14 +101,14 @@ def owner_choices(task):
     """Active users of the task's lead unit, who may be named its owner."""
     return db.session.scalars(
         db.select(User).where(User.unit_id == task.lead_unit_id, User.is_active.is_(True),
-                              User.role.in_(("unit_head", "unit_staff")))
+                              User.role.in_(UNIT_ROLES))
         .order_by(User.role, User.display_name)
     ).all()
 
 
 def accept(actor, task, owner_id, version=None, note=None):
     """签收: the lead unit's head accepts the task and names its owner from the unit's users."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "accept", task, version)
         owner = db.session.get(User, owner_id) if owner_id else None
         if owner is None or owner not in owner_choices(task):
@@ -215,7 +123,7 @@ def accept(actor, task, owner_id, version=None, note=None):
 
 def urge(actor, task, message, form_token=None):
     """催办: a supervisor's formal reminder, counted against the task's lead unit."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "urge", task)
         message = required_text(message, _("Message"))
         if form_token is not None:
@@ -224,7 +132,7 @@ def urge(actor, task, message, form_token=None):
                     created_at=clock.now())
         db.session.add(item)
         db.session.flush()
-        record(actor, task, "urged", task.status, task.status, message, item)
+        audit.record(actor, task, "urged", task.status, task.status, message, item)
         notifications.notify_task_event(task, "urged", actor, body=message)
     return item
 
@@ -240,7 +148,7 @@ def withdraw_pending_requests(task, note):
 
 def cancel(actor, task, reason, version=None):
     """撤销: a supervisor cancels an open task, giving the reason."""
-    with saving():
+    with saving(conflict=conflict_message):
         authorize(actor, "cancel", task, version)
         reason = required_text(reason, _("Reason"))
         task.cancelled_at = clock.now()

@@ -1,0 +1,1 @@
+"""Demo and benchmark data; imported only by cli.py, tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Units, users and signing in."""

@@ -1,0 +1,1 @@
+"""Assessment periods, their imported results, which indicators are weak, and the tasks drafted from them."""

@@ -1,0 +1,1 @@
+"""Rectification tasks: their lifecycle, progress and reviews, how they are read, and the ledger."""
