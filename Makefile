@@ -5,6 +5,7 @@
 #   make test    install what is missing (incl. test deps), run pytest
 #                (extra arguments: make test PYTEST_ARGS="-k login -x")
 #   make setup   only the development set-up (venv, deps, translations)
+#   make lint    ruff, and the layer order of tracker/services (import-linter; pyproject.toml)
 #   make bench   the province-scale benchmark on PostgreSQL (benchmarks/RESULTS.md)
 #   make clean   remove the virtual environment
 #   make translations-update   re-extract messages and update the .po files
@@ -36,7 +37,7 @@ FLASK_ENV_VARS := TRACKER_ENV=development FLASK_APP=wsgi
 COMPILE_TRANSLATIONS := if compgen -G 'translations/*/LC_MESSAGES/*.po' >/dev/null; then \
 	$(BIN)/pybabel -q compile -d translations -f; fi
 
-.PHONY: run test setup clean translations-update sysdeps-run sysdeps-test bench
+.PHONY: run test setup lint clean translations-update sysdeps-run sysdeps-test bench
 
 # --- virtual environment -----------------------------------------------------
 
@@ -85,6 +86,10 @@ run: $(VENV)/.stamp-run sysdeps-run
 	$(FLASK_ENV_VARS) $(BIN)/flask db upgrade
 	$(FLASK_ENV_VARS) $(BIN)/flask seed-demo --if-empty
 	$(FLASK_ENV_VARS) TRACKER_SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check tracker tests benchmarks migrations
+	$(BIN)/lint-imports
 
 test: $(VENV)/.stamp-test sysdeps-test
 	@$(COMPILE_TRANSLATIONS)

@@ -85,7 +85,7 @@ def measure(size, runs, fonts, fonttools):
             ["pdfinfo", path], capture_output=True, text=True, check=True).stdout.splitlines()
             if line.startswith("Pages:")))
         fonts_used = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
-    totals = [g + r for g, r in zip(gather_times, render_times)]
+    totals = [g + r for g, r in zip(gather_times, render_times, strict=True)]
     return {
         "size": size, "made": made, "runs": runs, "pages": pages, "pdf_kb": round(len(content) / 1024),
         "gather_median": statistics.median(gather_times), "render_median": statistics.median(render_times),

@@ -203,7 +203,7 @@ def run(plan, duration, worker_pids, seed=1, think=0.0, browsers=None, write_eve
     deadline = started + duration
     threads = [threading.Thread(target=run_client, daemon=True,
                                 args=(plan, client, browser, deadline, results, errors, seed + n, think))
-               for n, (client, browser) in enumerate(zip(plan["clients"], browsers))]
+               for n, (client, browser) in enumerate(zip(plan["clients"], browsers, strict=True))]
     if write_every and writer_browser is not None:
         threads.append(threading.Thread(target=run_writer, daemon=True, args=(
             plan["writer"], writer_browser, deadline, writes, errors, write_every, seed + 1000)))

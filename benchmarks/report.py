@@ -55,7 +55,8 @@ def writes_lines(writes):
     if not writes.get("every"):
         return []
     return [f"Writes during the load: a ninth user, a supervisor, urged a task through the form every "
-            f"{writes['every']:g} s: {writes['count']} urges, {writes['errors']} failed, p50 {writes['p50'] or 0:.0f} ms "
+            f"{writes['every']:g} s: {writes['count']} urges, {writes['errors']} failed, "
+            f"p50 {writes['p50'] or 0:.0f} ms "
             f"(GET form + POST); each makes every kept figure stale.", ""]
 
 

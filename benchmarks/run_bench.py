@@ -123,7 +123,7 @@ def probe(env, what, *extra, timeout=900):
 
 def start(stack, command, env, logfile):
     """Start a process in its own process group; the stack stops the whole group at the end."""
-    handle = open(logfile, "w")
+    handle = open(logfile, "w")  # noqa: SIM115  (closed by stop(), with the process, at the end)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
                                start_new_session=True)
     stack.callback(stop, process, handle)

@@ -100,7 +100,7 @@ def build_county():
     supervisor2 = make_user("supervisor2", "supervisor", display_name="督查员二")
     leader = make_user("leader", "leader", display_name="王县长", title="常务副县长")
     owners = {key: make_user(f"head{key}", "unit_head", units[key], display_name=name)
-              for key, name in zip("ABCD", ("张三", "李四", "王五", "赵六"))}
+              for key, name in zip("ABCD", ("张三", "李四", "王五", "赵六"), strict=True)}
     a, b, c, d = (units[k] for k in "ABCD")
     oa, ob, oc, od = (owners[k] for k in "ABCD")
     tasks = {

@@ -17,7 +17,8 @@ from tracker.models import RectificationTask, Unit, User
 DEMO_PASSWORD = "test-password-1"
 
 # The fixtures of the helper modules, for every test module that asks for them by name.
-# Listed before any module that imports them (dashboard_helpers uses workflow_helpers), so pytest rewrites their asserts.
+# Listed before any module that imports them (dashboard_helpers uses workflow_helpers),
+# so pytest rewrites their asserts.
 pytest_plugins = [
     "tests.alerts_helpers", "tests.bulletin_helpers", "tests.indicator_helpers", "tests.workflow_helpers",
     "tests.dashboard_helpers",

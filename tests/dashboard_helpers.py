@@ -40,7 +40,8 @@ def spread(app, flow):
         tasks = {
             "overdue": new_task(flow, "in_progress", title="防汛物资储备不足", deadline_on=TODAY - timedelta(days=12),
                                 period_id=period.id),
-            "late_review": new_task(flow, "pending_review", title="逾期后申请销号", deadline_on=TODAY - timedelta(days=3)),
+            "late_review": new_task(flow, "pending_review", title="逾期后申请销号",
+                                    deadline_on=TODAY - timedelta(days=3)),
             "soon": new_task(flow, "in_progress", title="即将到期", deadline_on=TODAY + timedelta(days=3),
                              last_reported_at=now, period_id=period.id),
             "green": new_task(flow, "assigned", title="刚交办", last_reported_at=now),

@@ -132,7 +132,8 @@ def build_county(k):
         viewers = {"supervisor": make_user("viewer_supervisor", "supervisor"),
                    "leader": make_user("viewer_leader", "leader", title="分管水利副县长"),
                    "unit_head": make_user("viewer_head", "unit_head", lead)}
-        period_before = AssessmentPeriod(name="2025年下半年考核", starts_on=date(2025, 7, 1), ends_on=date(2025, 12, 31))
+        period_before = AssessmentPeriod(name="2025年下半年考核", starts_on=date(2025, 7, 1),
+                                         ends_on=date(2025, 12, 31))
         period_now = AssessmentPeriod(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30))
         db.session.add_all([period_before, period_now])
         results = _indicators(k, lead, co_units, "分管水利副县长", period_now, period_before)

@@ -1,4 +1,4 @@
-"""The weekly alert's row cap (ALERT_MAX_ROWS): the worst tasks listed, the rest counted and linked, on every channel."""
+"""The weekly alert's row cap (ALERT_MAX_ROWS): the worst tasks listed, the rest counted and linked, every channel."""
 import random
 import re
 from datetime import timedelta

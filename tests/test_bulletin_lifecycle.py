@@ -127,7 +127,8 @@ def test_month_end_job_tells_every_supervisor_and_issue_tells_leaders(app, bulle
     with app.app_context():
         bulletin = lifecycle.generate_monthly_draft(MONTH, actor=None)
         ready = db.session.scalars(db.select(Notification.user_id).where(Notification.kind == "bulletin_ready"))
-        assert sorted(ready) == sorted([bulletin_county["users"]["supervisor"], bulletin_county["users"]["supervisor2"]])
+        users = bulletin_county["users"]
+        assert sorted(ready) == sorted([users["supervisor"], users["supervisor2"]])
         bulletin.requirements_text = REQUIREMENTS
         db.session.commit()
         lifecycle.issue(user("supervisor"), bulletin)

@@ -66,7 +66,8 @@ def test_the_figures_of_the_whole_county(app, spread, flow):
     totals = dash.totals
     assert (totals.tasks, totals.closed, totals.overdue, totals.on_time, totals.due, totals.urges) == (7, 2, 3, 1, 5, 1)
     assert round(totals.close_rate, 4) == round(2 / 7, 4) and totals.on_time_rate == 0.2
-    assert [(row.title, row.days_late) for row in dash.overdue] == [("防汛物资储备不足", 12), ("逾期后申请销号", 3), ("商务局任务", 1)]
+    assert [(row.title, row.days_late) for row in dash.overdue] == [
+        ("防汛物资储备不足", 12), ("逾期后申请销号", 3), ("商务局任务", 1)]
     water = next(row for row in dash.units if row.unit_name == "县水利局")
     assert (water.tasks, water.overdue, water.urges, water.rank) == (6, 2, 1, 2)
     assert [leader.username for leader, _ in dash.leaders] == ["leader"]

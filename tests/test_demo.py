@@ -211,7 +211,7 @@ def test_histories_are_consistent(loaded):
         trail = db.session.scalars(db.select(AuditEntry).where(AuditEntry.task_id == task.id)
                                    .order_by(AuditEntry.created_at, AuditEntry.id)).all()
         assert (trail[0].action, trail[0].from_status, trail[0].to_status) == ("created", None, "draft")
-        for before, after in zip(trail, trail[1:]):
+        for before, after in zip(trail, trail[1:], strict=False):
             assert after.from_status == before.to_status
         assert trail[-1].to_status == task.status
         assert all(entry.created_at <= now and entry.created_at.tzinfo is not None for entry in trail)

@@ -25,7 +25,7 @@ def test_board_names_open_tasks_by_viewer(app, client, imported):
         mine, theirs = db.session.scalars(db.select(RectificationTask).order_by(RectificationTask.id)).all()
         assert mine.responsible_leader.title == "常务副县长"
     office = client.get(f"/indicators/periods/{period}").get_data(as_text=True)
-    for name, task in zip(names, (mine, theirs)):
+    for name, task in zip(names, (mine, theirs), strict=True):
         cells = row(office, name)
         assert f'href="/tasks/{task.id}">{task.code}</a>' in cells and "To accept" in cells
         assert f'id="pick-{task.indicator_result_id}"' not in cells.split("<label")[0]  # no second task proposed

@@ -197,7 +197,7 @@ def _grid(flow):
 
 @pytest.mark.parametrize("moment", [(2026, 6, 30, 23, 59), (2026, 7, 1, 0, 0), (2026, 7, 13, 12, 0)])
 def test_sql_light_filters_agree_with_the_rules(app, flow, moment):
-    """For a grid of tasks and several instants, does filtering by light in SQL pick exactly the tasks the rules colour so?"""
+    """For a grid of tasks and several instants, does filtering by light in SQL pick exactly the tasks so coloured?"""
     with app.app_context():
         tasks = _grid(flow)
         supervisor = db.session.get(User, flow["users"]["supervisor"])

@@ -151,7 +151,8 @@ def test_veto_forms(ctx, typed, expected):
 
 def test_stray_spaces_in_text_cells(ctx):
     """Are leading, trailing and ideographic spaces removed from names, units and leaders?"""
-    parsed = only_row(name="\u3000民间 投资增速 ", lead=" 县发展和改革局\u3000", leader="常务 副县长", category=" 经济发展")
+    parsed = only_row(name="\u3000民间 投资增速 ", lead=" 县发展和改革局\u3000", leader="常务 副县长",
+                      category=" 经济发展")
     assert parsed.name == "民间投资增速"
     assert parsed.lead_unit_name == "县发展和改革局"
     assert parsed.leader_title == "常务副县长"
@@ -212,9 +213,11 @@ def test_header_aliases(ctx):
     result = parse_results(xlsx_bytes([GOOD], header=header), "results.xlsx")
     assert result.errors == []
     parsed = result.rows[0]
-    assert (parsed.name, parsed.weight, parsed.score, parsed.rank, parsed.peer_count) == ("民间投资增速", 4, 1.71, 12, 12)
+    assert (parsed.name, parsed.weight, parsed.score, parsed.rank, parsed.peer_count) == (
+        "民间投资增速", 4, 1.71, 12, 12)
     assert (parsed.target_value, parsed.actual_value, parsed.expected_progress) == (10.4, 9.3, 0.5)
-    assert (parsed.lead_unit_name, parsed.co_unit_names, parsed.leader_title) == ("县发展和改革局", ["县投资促进局"], "常务副县长")
+    assert (parsed.lead_unit_name, parsed.co_unit_names, parsed.leader_title) == (
+        "县发展和改革局", ["县投资促进局"], "常务副县长")
     assert parsed.measure_unit == "%" and parsed.formula == "按增速全市位次赋分" and parsed.category == "经济发展"
 
 
@@ -382,7 +385,7 @@ def test_header_on_a_later_sheet(ctx):
 def test_missing_required_column(ctx):
     """Is a header without a required column refused, naming the column?"""
     header = [h for h in HEADER if h != "牵头单位"]
-    values = [v for h, v in zip(HEADER, GOOD) if h != "牵头单位"]
+    values = [v for h, v in zip(HEADER, GOOD, strict=False) if h != "牵头单位"]
     error = parse_error(xlsx_bytes([values], header=header))
     assert error.code == "missing_columns"
     assert "牵头单位" in str(error)

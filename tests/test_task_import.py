@@ -14,9 +14,10 @@ from tracker.services.tasks import sheet_import
 
 HEADER = ["序号", "问题", "来源", "牵头单位", "配合单位", "责任领导", "完成时限", "督办级别", "整改措施"]
 ROWS = [
-    [1, "城区背街小巷路灯损坏未及时修复", "察访核验反馈问题", "县住房和城乡建设局", "城关镇、县财政局", "分管城建副县长",
-     "2026-09-30", "重点", "10月前完成路灯排查修复"],
-    [2, "农村饮水工程部分管网老化漏水", "群众满意度调查", "县水利局", "", "领导4", "2026年10月31日", "一般", "更换老化管网"],
+    [1, "城区背街小巷路灯损坏未及时修复", "察访核验反馈问题", "县住房和城乡建设局", "城关镇、县财政局",
+     "分管城建副县长", "2026-09-30", "重点", "10月前完成路灯排查修复"],
+    [2, "农村饮水工程部分管网老化漏水", "群众满意度调查", "县水利局", "", "领导4", "2026年10月31日", "一般",
+     "更换老化管网"],
     [3, "政务服务大厅窗口排队时间长", "督查发现", "县政务服务中心", "", "", "2026/12/31", "挂牌", ""],
 ]
 
@@ -113,7 +114,8 @@ def test_gbk_csv_with_the_source_column_missing(app, results_county):
                          header=header, encoding="gbk", title="群众满意度调查问题清单")
         _plan, created = sheet_import.apply_task_import(actor(), data, "问题.csv", default_source="survey")
         task = created[0]
-        assert (task.source, task.deadline_on, task.problem) == ("survey", date(2026, 9, 30), "群众反映窗口人员态度生硬")
+        assert (task.source, task.deadline_on, task.problem) == (
+            "survey", date(2026, 9, 30), "群众反映窗口人员态度生硬")
 
 
 def test_only_the_office_imports_tasks(app, results_county):
@@ -131,7 +133,8 @@ def test_a_sheet_without_the_task_header_is_refused(app, results_county):
 
 @pytest.mark.parametrize("typed, expected", [
     ("2026-09-30", date(2026, 9, 30)), ("2026/9/30", date(2026, 9, 30)), ("2026.9.30", date(2026, 9, 30)),
-    ("2026年9月30日", date(2026, 9, 30)), ("２０２６年９月３０日前", date(2026, 9, 30)), ("20260930", date(2026, 9, 30)),
+    ("2026年9月30日", date(2026, 9, 30)), ("２０２６年９月３０日前", date(2026, 9, 30)),
+    ("20260930", date(2026, 9, 30)),
     (46295, date(2026, 9, 30)), (None, None),
 ])
 def test_date_forms(typed, expected):

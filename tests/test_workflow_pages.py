@@ -61,7 +61,10 @@ def task_row(task_id):
 
 
 def test_whole_journey_through_the_browser_forms(app, client, auth, flow):
-    """Can the office and the unit carry a task from draft to close-out, via a rejection and an extension, with every step on the timeline?"""
+    """Can the office and the unit carry a task from draft to close-out,
+
+    via a rejection and an extension, with every step on the timeline?
+    """
     login(client, auth, "supervisor")
     response = client.post("/tasks/new", data={
         "title": "农村饮水安全整改", "problem": "水质达标率低", "measures": "改造管网", "source": "inspection",
@@ -195,7 +198,7 @@ def test_wrong_status_post_is_403_with_the_status_named(app, client, auth, flow)
 
 
 def test_second_reviewer_gets_a_conflict_page(app, client, auth, flow):
-    """When two supervisors review the same close-out from the same page version, does the second get 409 and a clear message?"""
+    """When two supervisors review one close-out from the same page version, does the second get 409 and a message?"""
     with app.app_context():
         task = new_task(flow, "pending_review")
         task_id, version = task.id, task.version

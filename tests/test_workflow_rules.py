@@ -281,7 +281,8 @@ def test_editing_a_draft_records_what_changed(app, flow):
         task = drafts.create_draft(user(flow, "supervisor"), _draft(flow))
         drafts.update_draft(user(flow, "supervisor2"), task, _draft(flow, deadline_on=date(2027, 1, 31),
                                                                           co_unit_ids=[]), task.version)
-        assert (task.deadline_on, task.original_deadline_on, task.co_units) == (date(2027, 1, 31), date(2027, 1, 31), [])
+        assert (task.deadline_on, task.original_deadline_on, task.co_units) == (
+            date(2027, 1, 31), date(2027, 1, 31), [])
         assert audit_actions(task.id) == ["created", "edited"]
         entry_reason = db.session.scalars(
             db.select(AuditEntry.reason).where(AuditEntry.action == "edited")).one()
@@ -298,7 +299,7 @@ def test_dispatch_fixes_the_original_deadline(app, flow):
 
 
 def test_milestone_marked_done_meanwhile_is_not_overwritten(app, flow):
-    """If someone marks the milestone done after we loaded it, is our attempt refused rather than overwriting their note?"""
+    """If someone marks the milestone done after we loaded it, is our attempt refused, not overwriting their note?"""
     with app.app_context():
         task = new_task(flow, "in_progress")
         milestone = progress.plan_milestone(user(flow, "lead_head"), task, "完成招标", date(2026, 7, 1), "m")

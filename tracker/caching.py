@@ -18,6 +18,7 @@ Cached values must be plain data or rendered HTML, never ORM objects (they
 outlive the session that loaded them).
 """
 import threading
+from contextlib import suppress
 
 from cachetools import LRUCache
 from flask import current_app, g, has_app_context
@@ -79,10 +80,8 @@ class FigureCache:
             raise
         with self.lock:
             self.computing.pop(key, None)
-            try:
+            with suppress(ValueError):  # larger than the whole cache: used once, not kept
                 self.entries[key] = value
-            except ValueError:
-                pass  # larger than the whole cache: used once, not kept
         pending.give(value)
         return value
 

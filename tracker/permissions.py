@@ -241,7 +241,7 @@ def can(user, action, task):
 
 
 def template_helpers():
-    """Every can_* rule (and has_role) for templates, bound to the current user: `can_manage_jobs()`, `can(action, task)`."""
+    """Every can_* rule (and has_role) for templates, bound to the current user: `can_manage_jobs()`, `can(a, task)`."""
     rules = {name: rule for name, rule in globals().items()
              if name.startswith("can") and callable(rule) and next(iter(signature(rule).parameters), None) == "user"}
     rules["has_role"] = has_role

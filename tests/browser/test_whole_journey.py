@@ -81,7 +81,10 @@ def flash_class(page):
 
 
 def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
-    """Can the office and a unit take a weak indicator from import to an approved close-out, and then run the weekly alert, issue a bulletin and hand up the ledger, all in the pages?"""
+    """Can the office and a unit take a weak indicator from import to an approved close-out,
+
+    and then run the weekly alert, issue a bulletin and hand up the ledger, all in the pages?
+    """
     base, mail = journey
     office = logged_in(browser, base, "supervisor")
     closed_before = int(office.locator("#status-counts [data-status='closed']").get_attribute("data-count"))

@@ -95,7 +95,10 @@ def timeline(page):
 
 
 def test_office_and_unit_carry_a_task_to_close_out(page_for, live_server):
-    """Can the office and a unit head take a new task from dispatch to close-out, via an extension, an urge and a rejection, every step on the timeline in Chinese?"""
+    """Can the office and a unit head take a new task from dispatch to close-out,
+
+    via an extension, an urge and a rejection, every step on the timeline in Chinese?
+    """
     today = date.today()
     deadline, extended = today + timedelta(days=60), today + timedelta(days=90)
     office = page_for("supervisor")

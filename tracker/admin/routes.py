@@ -76,7 +76,8 @@ def import_units():
         return render_units(import_form=form, status=400)
     if not result.ok:
         flash(ngettext("Nothing was imported: the file has %(num)d error, listed below.",
-                       "Nothing was imported: the file has %(num)d errors, listed below.", len(result.errors)), "danger")
+                       "Nothing was imported: the file has %(num)d errors, listed below.", len(result.errors)),
+              "danger")
         return render_units(import_form=form, import_result=result, status=400)
     flash(_("Import done: created %(created)d, unchanged %(unchanged)d.",
             created=len(result.created), unchanged=len(result.unchanged)), "success")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("bulletins", __name__)
 
-from . import routes  # noqa: F401
+from . import routes  # noqa: E402,F401

@@ -1,4 +1,5 @@
 """Assessment periods, indicators and their results."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -47,6 +48,21 @@ class AssessmentPeriod(db.Model):
     def kind_label(self):
         """Human label of the period kind."""
         return PERIOD_KINDS.get(self.kind, self.kind)
+
+    @property
+    def rule_labels(self):
+        """The weak-indicator rules switched on for this period, in words ("in the bottom 3", "last place" …)."""
+        rules = []
+        if self.rule_bottom_k:
+            rules.append(_("in the bottom %(k)d", k=self.rule_bottom_k))
+        if self.rule_last_place:
+            rules.append(_("last place"))
+        if self.rule_behind_progress:
+            rules.append(_("behind time-elapsed progress or target"))
+        if self.rule_score_rate_below:
+            rate = int(self.rule_score_rate_below * 100 + 0.5)  # half up
+            rules.append(_("score rate below %(rate)s%%", rate=rate))
+        return rules
 
     def __repr__(self):
         return f"<AssessmentPeriod {self.name}>"

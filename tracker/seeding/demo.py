@@ -50,8 +50,21 @@ LEADERS = {
     "县纪委书记": ("冯志刚", "fengzhigang"),
 }
 PRINCIPAL_TITLES = {"县长", "县委书记"}
-SURNAMES = [s.split(":") for s in ["黄:huang", "林:lin", "何:he", "高:gao", "罗:luo", "马:ma", "梁:liang", "宋:song", "谢:xie", "韩:han", "唐:tang", "于:yu", "董:dong", "萧:xiao", "程:cheng", "曹:cao", "袁:yuan", "邓:deng", "许:xu", "傅:fu", "沈:shen", "曾:zeng", "彭:peng", "吕:lv", "苏:su", "卢:lu", "蒋:jiang", "蔡:cai", "贾:jia", "丁:ding", "魏:wei", "薛:xue", "叶:ye", "阎:yan", "余:yu", "潘:pan", "杜:du", "戴:dai", "夏:xia", "钟:zhong"]]
-GIVEN_NAMES = [g.split(":") for g in ["志明:zhiming", "晓燕:xiaoyan", "伟:wei", "建华:jianhua", "丹:dan", "俊:jun", "静:jing", "涛:tao", "秀英:xiuying", "磊:lei", "海燕:haiyan", "文博:wenbo", "雪梅:xuemei", "立军:lijun", "春燕:chunyan", "国华:guohua", "红梅:hongmei", "振宇:zhenyu", "佳怡:jiayi", "浩然:haoran", "思远:siyuan", "玉兰:yulan", "永明:yongming", "丽娟:lijuan", "德华:dehua", "小军:xiaojun", "婷:ting", "勇:yong", "芳:fang", "明辉:minghui", "爱华:aihua", "建军:jianjun", "秀兰:xiulan", "鹏:peng", "桂芳:guifang", "志远:zhiyuan", "慧:hui", "少华:shaohua", "凤英:fengying", "长江:changjiang", "晓明:xiaoming", "燕:yan", "光辉:guanghui"]]
+SURNAMES = [s.split(":") for s in ["黄:huang", "林:lin", "何:he", "高:gao", "罗:luo", "马:ma", "梁:liang",
+                                   "宋:song", "谢:xie", "韩:han", "唐:tang", "于:yu", "董:dong", "萧:xiao",
+                                   "程:cheng", "曹:cao", "袁:yuan", "邓:deng", "许:xu", "傅:fu", "沈:shen",
+                                   "曾:zeng", "彭:peng", "吕:lv", "苏:su", "卢:lu", "蒋:jiang", "蔡:cai", "贾:jia",
+                                   "丁:ding", "魏:wei", "薛:xue", "叶:ye", "阎:yan", "余:yu", "潘:pan", "杜:du",
+                                   "戴:dai", "夏:xia", "钟:zhong"]]
+GIVEN_NAMES = [g.split(":") for g in ["志明:zhiming", "晓燕:xiaoyan", "伟:wei", "建华:jianhua", "丹:dan", "俊:jun",
+                                      "静:jing", "涛:tao", "秀英:xiuying", "磊:lei", "海燕:haiyan", "文博:wenbo",
+                                      "雪梅:xuemei", "立军:lijun", "春燕:chunyan", "国华:guohua", "红梅:hongmei",
+                                      "振宇:zhenyu", "佳怡:jiayi", "浩然:haoran", "思远:siyuan", "玉兰:yulan",
+                                      "永明:yongming", "丽娟:lijuan", "德华:dehua", "小军:xiaojun", "婷:ting",
+                                      "勇:yong", "芳:fang", "明辉:minghui", "爱华:aihua", "建军:jianjun",
+                                      "秀兰:xiulan", "鹏:peng", "桂芳:guifang", "志远:zhiyuan", "慧:hui",
+                                      "少华:shaohua", "凤英:fengying", "长江:changjiang", "晓明:xiaoming", "燕:yan",
+                                      "光辉:guanghui"]]
 HEAD_TITLES = (("纪委监委", "常务副书记"), ("局", "局长"), ("镇", "镇长"), ("乡", "乡长"), ("部", "常务副部长"),
                ("办", "主任"), ("中心", "主任"))
 
@@ -103,7 +116,8 @@ def load_units():
     """Create the 33 units of units.csv (部门 → department, 乡镇 → town); returns them by name."""
     with open(data_path(UNITS_FILE), encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    units = {row["单位名称"].strip(): Unit(name=row["单位名称"].strip(), kind=UNIT_KIND_ALIASES[row["单位类型"].strip()])
+    units = {row["单位名称"].strip(): Unit(name=row["单位名称"].strip(),
+                                          kind=UNIT_KIND_ALIASES[row["单位类型"].strip()])
              for row in rows}
     db.session.add_all(units.values())
     return units

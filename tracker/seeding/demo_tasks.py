@@ -81,7 +81,8 @@ HOURS = {
 NOTIFY_DAYS = 30  # older steps left no message in the demo inboxes
 READ_AFTER_DAYS = 7  # messages older than this have been read
 
-MILESTONE_TITLES = ("制定整改方案，明确责任分工和时间节点", "完成阶段性整改任务并报送进展", "全面完成整改，提交销号材料")
+MILESTONE_TITLES = ("制定整改方案，明确责任分工和时间节点", "完成阶段性整改任务并报送进展",
+                    "全面完成整改，提交销号材料")
 DISPATCH_NOTE = "请于3个工作日内签收，并按要求制定整改方案、明确时间节点。"
 REPORT_TEXTS = (
     (25, "已召开专题会议研究部署，制定整改工作方案，明确分管领导、责任股室和完成时限。"),
@@ -146,7 +147,7 @@ def load_tasks(specs, units, people, period):
 
 
 def varied(scenario, shift, lift):
-    """The scenario with every day moved by `shift` (<= 0: nothing moves into the future), unfinished percents +`lift`."""
+    """The scenario with every day moved by `shift` (<= 0: nothing moves to the future), unfinished percents +`lift`."""
     def day(value):
         """A day moved by the shift (None stays None)."""
         return None if value is None else value + shift
@@ -297,7 +298,7 @@ class _Player:
         self.move(moment, self.head, "accepted", ("assigned",), "in_progress", f"责任人：{task.owner.display_name}")
         self.notify(moment, day, "accepted")
         planned_at = self.at(day, "milestone_planned")
-        for title, (due, _done) in zip(MILESTONE_TITLES, self.scenario.get("milestones", ())):
+        for title, (due, _done) in zip(MILESTONE_TITLES, self.scenario.get("milestones", ()), strict=False):
             milestone = self.add(Milestone(title=title, due_on=self.today + timedelta(days=due), created_at=planned_at))
             self.milestones.append(milestone)
             self.move(planned_at, self.head, "milestone_planned", ("in_progress",),

@@ -6,7 +6,7 @@ one to three staff per unit, the supervision office, the county leaders, two
 assessment periods of the demo's 36 indicators, and the tasks with everything
 recorded against them (milestones, progress reports with evidence rows, urges,
 extension and close-out requests, audit entries, inbox messages), in realistic
-proportions (seed_scale_tasks).
+proportions (scale_tasks.py).
 
 Rows go in with bulk inserts, never the ORM unit of work: PostgreSQL COPY
 through psycopg2 for speed (300 units, 100,000 tasks, 500,000 reports in a
@@ -48,7 +48,7 @@ TABLE_ORDER = (
     "urges", "audit_entries", "notifications",
 )
 
-# Column order of the rows the task generator (seed_scale_tasks) writes, per table.
+# Column order of the rows the task generator (scale_tasks.py) writes, per table.
 COLUMNS = {
     "tasks": ("id", "code", "title", "problem", "measures", "source", "source_detail", "period_id",
               "indicator_result_id", "lead_unit_id", "responsible_leader_id", "owner_id", "deadline_on",
@@ -112,7 +112,7 @@ class RowWriter:
             if self.is_postgres:
                 self._copy(table_name, columns, chunk)
             else:
-                self.connection.execute(table.insert(), [dict(zip(columns, row)) for row in chunk])
+                self.connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in chunk])
         self.counts[table_name] = self.counts.get(table_name, 0) + len(rows)
 
     def _copy(self, table_name, columns, rows):

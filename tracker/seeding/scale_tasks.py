@@ -247,7 +247,7 @@ class TaskWriter:
         moments = sorted(self.between(t.accepted, end) for _ in range(count - 1)) + [end]
         final = {"in_progress": rng.randint(10, 95), "cancelled": rng.randint(0, 60)}.get(t.status, 100)
         percents = sorted(rng.randint(0, final) for _ in range(count - 1)) + [final]
-        for moment, percent in zip(moments, percents):
+        for moment, percent in zip(moments, percents, strict=False):
             unit = lead if not co_units or rng.random() < 0.75 else rng.choice(co_units)
             author = rng.choice(self._people_of(unit) + [self.ref.heads[unit]])
             body = rng.choice(REPORT_TEXTS).format(n=rng.randint(2, 30), m=rng.randint(1, 20), p=percent)

@@ -3,7 +3,7 @@
 One digest per unit with red or yellow tasks (as lead unit and as co-unit) for
 its heads and staff and its group robot; one county-wide summary for the
 supervision office; one digest of 挂牌 tasks per responsible leader. Anyone
-with nothing to report gets nothing. The lights are those of services.lights:
+with nothing to report gets nothing. The lights are those of services/tasks/lights.py:
 the SQL rule selects the tasks and the Python rule gives their details, the
 same pair the task list uses.
 

@@ -3,7 +3,7 @@
 Everything is rendered inside `force_locale`, in the reader's language (the
 default, Chinese, unless they chose another); robots get the default language.
 Templates live in templates/email/ and only print what is computed here.
-A digest lists at most ALERT_MAX_ROWS tasks (alerts_content); every channel
+A digest lists at most ALERT_MAX_ROWS tasks (digests.py); every channel
 says how many more there are and, where it can carry links, links the task
 list that shows them all.
 """

@@ -1,8 +1,8 @@
 """The weekly alert (每周预警) job: once per ISO week, to every reader with something to report.
 
 `run_weekly_alert` is what the scheduler, `flask alerts weekly` and the admin
-page's "run now" all call. It claims the week (alerts_runs), builds the
-digests (alerts_content), renders them (alerts_render), and in one transaction
+page's "run now" all call. It claims the week (job_runs), builds the
+digests (digests.py), renders them (render.py), and in one transaction
 writes the in-app messages, queues the emails and robot messages in the outbox
 and marks the run done. The outbox dispatcher sends them afterwards.
 """

@@ -167,7 +167,7 @@ class BulletinData:
     units: list = field(default_factory=list)
     explain_units: list = field(default_factory=list)
     overdue: list = field(default_factory=list)
-    weak: object = None  # bulletin_weak.WeakSection, or None when no assessment results exist yet
+    weak: object = None  # weak_section.WeakSection, or None when no assessment results exist yet
 
     @property
     def is_empty(self):

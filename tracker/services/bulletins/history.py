@@ -8,7 +8,7 @@ Everything here is rebuilt from what the workflow recorded with timestamps:
 audit entries (every status change, from and to), the decided extension
 requests, and the close-out requests.
 
-The rules are the ones of services/lights.py (DESIGN, Task lifecycle) applied
+The rules are the ones of services/tasks/lights.py (DESIGN, Task lifecycle) applied
 on the cut-off day instead of today.
 """
 from collections import defaultdict

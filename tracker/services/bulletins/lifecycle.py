@@ -114,7 +114,7 @@ def _remove(path):
 
 
 def generate_monthly_draft(month, actor=None):
-    """The month-end job's and the CLI's entry: (re-)generate the draft of `month`; an issued one is returned as it is."""
+    """The month-end job's and the CLI's entry: (re-)generate the draft of `month`; an issued one is returned as is."""
     window = figures.month_window(month)
     existing = get_by_month(window.key)
     if existing is not None and existing.status == "issued":

@@ -76,14 +76,15 @@ def heading_svg(lines, size_pt, family, colour="#000", stroke=0.0, spacing=0.0, 
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="heading" width="{TEXT_BLOCK_PT}pt" '
               f'height="{height:.1f}pt" viewBox="0 0 {TEXT_BLOCK_PT} {height:.1f}" '
               f'style="width: 156mm; height: {height:.1f}pt">')]
-    paint = f'fill="{colour}"' + (f' stroke="{colour}" stroke-width="{stroke:g}" stroke-linejoin="round"' if stroke else "")
+    outline = f' stroke="{colour}" stroke-width="{stroke:g}" stroke-linejoin="round"' if stroke else ""
+    paint = f'fill="{colour}"' + outline
     for index, line in enumerate(lines):
         baseline = size_pt * line_height * index + size_pt * 1.05
         widths = [charts.text_width(ch, size_pt) for ch in line]
         gap = size_pt * spacing
         x = (TEXT_BLOCK_PT - sum(widths) - gap * (len(line) - 1)) / 2
         if spacing:
-            for ch, width in zip(line, widths):
+            for ch, width in zip(line, widths, strict=False):
                 parts.append(f'<text x="{x + width / 2:.1f}" y="{baseline:.1f}" text-anchor="middle" '
                              f'font-family="{escape(family)}" font-size="{size_pt:g}" {paint}>{escape(ch)}</text>')
                 x += width + gap

@@ -2,7 +2,7 @@
 
 The assessment period reported is the latest one whose results had been
 imported by the bulletin's cut-off; which indicators are weak, and their
-previous rank, come from services/weakness.py (the same rules the indicator
+previous rank, come from services/indicators/weakness.py (the same rules the indicator
 board uses). The tasks are the indicator result's rectification tasks, as
 they stood at the cut-off.
 """
@@ -84,8 +84,9 @@ def weak_section(window, snapshots):
             item = snapshots.get(task.id)
             if item is not None:
                 tasks_by_result.setdefault(task.indicator_result_id, []).append(WeakTaskRow(
-                    code=task.code or "", title=short_title(task.title), unit_name=task.lead_unit.name, status=item.status,
-                    deadline_on=item.deadline_on, is_overdue=item.is_overdue, days_late=item.days_late))
+                    code=task.code or "", title=short_title(task.title), unit_name=task.lead_unit.name,
+                    status=item.status, deadline_on=item.deadline_on, is_overdue=item.is_overdue,
+                    days_late=item.days_late))
     rows = [WeakIndicatorRow(
         name=item.indicator.name, category=item.indicator.category, rank=item.result.rank,
         peer_count=item.result.peer_count, previous_rank=item.previous_rank, rank_change=item.rank_change,

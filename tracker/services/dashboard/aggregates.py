@@ -1,6 +1,6 @@
 """The dashboard's figures as SQL aggregates: a fixed number of statements, however many tasks there are.
 
-The definitions are the monthly bulletin's (services/bulletin_data.py), taken
+The definitions are the monthly bulletin's (services/bulletins/figures.py), taken
 live, as of now: a task counts once dispatched and until cancelled (not draft,
 not cancelled); 销号率 = closed ÷ counted; 按期完成率 = closed on time ÷ due.
 Each SQL condition below is the twin of a Python rule, and tests check that
@@ -8,7 +8,7 @@ they agree on the same tasks:
 
 - overdue: lights.overdue_clause, the twin of lights.is_overdue;
 - on time: ``on_time_clause``, the twin of lights.is_on_time;
-- due: ``due_clause``, the twin of bulletin_history.TaskAsOf.is_due on today.
+- due: ``due_clause``, the twin of bulletins/history.TaskAsOf.is_due on today.
 """
 from dataclasses import dataclass
 

@@ -1,7 +1,7 @@
 """The home page's dashboards: the office's and county leaders' overview, and a unit's own tasks.
 
-The figures are the monthly bulletin's, taken live (services/dashboard_queries.py):
-the same unit ranking (bulletin_data.rank_rows), the same close-out and on-time
+The figures are the monthly bulletin's, taken live (aggregates.py):
+the same unit ranking (bulletins/figures.rank_rows), the same close-out and on-time
 rates, the same 逾期任务点名 rows, the same weak-indicator rules
 (weakness.weak_assessments). Every figure is counted with the conditions the
 task list filters by, so the page links each number to the list behind it; the
@@ -151,7 +151,8 @@ def weak_rows(user, period, today):
     if permissions.sees_all_tasks(user):
         return rows
     # A leader's portfolio: the weak indicators they oversee (by title, as the sheet names them) or have tasks of.
-    return [row for row in rows if row.figures.tasks or (user.title and row.assessment.indicator.leader_title == user.title)]
+    return [row for row in rows
+            if row.figures.tasks or (user.title and row.assessment.indicator.leader_title == user.title)]
 
 
 def rate_chart(items, average):

@@ -10,6 +10,7 @@ import os
 import re
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,10 +85,8 @@ def discard(token):
     if not isinstance(token, str) or not TOKEN.match(token):
         return
     for suffix in (".bin", ".json"):
-        try:
+        with suppress(FileNotFoundError):
             os.remove(os.path.join(staging_dir(), token + suffix))
-        except FileNotFoundError:
-            pass
 
 
 def purge_expired():

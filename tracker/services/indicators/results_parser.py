@@ -107,7 +107,7 @@ def _parse_table(sheet, header_index):
     for number, cells in body:
         if not has_value(cells):
             continue
-        values = dict(zip(columns, cells))
+        values = dict(zip(columns, cells, strict=False))
         if is_header_again(values["name"], ALIASES, "name"):
             continue  # the header again, as in a table pasted from a printout
         if "category" in values:

@@ -2,7 +2,7 @@
 
 `propose` turns the weak results a supervisor selected into TaskDrafts filled
 from the result (title, problem, units, leader, default deadline, source);
-`create_tasks` creates the edited drafts through task_editing.create_draft and
+`create_tasks` creates the edited drafts through tasks/drafts.create_draft and
 dispatches each through workflow.dispatch, all in one transaction: one bad
 draft and nothing is created. An indicator result that already has an open
 task gets no second one, checked again inside that transaction.

@@ -108,4 +108,4 @@ def _count_views(user, today):
     row = db.session.execute(db.select(
         *(func.coalesce(func.sum(case((found.c.view == view, 1), else_=0)), 0) for view in views),
         func.count(func.distinct(found.c.task_id)))).one()
-    return {**dict(zip(views, row[:-1])), "all": row[-1]}
+    return {**dict(zip(views, row[:-1], strict=True)), "all": row[-1]}

@@ -1,6 +1,6 @@
 """整改台账: the task list as the office hands it upward, as an .xlsx workbook and as a printable page.
 
-Both take exactly the task list's filters and order (task_queries.filtered_tasks,
+Both take exactly the task list's filters and order (queries.filtered_tasks,
 limited by permissions.visible_tasks_clause), so the ledger holds the tasks the
 list shows and a unit user's ledger only their unit's. Rows are loaded in a
 fixed number of statements however many there are. Text cells that a

@@ -65,8 +65,9 @@ class TaskFilters:
     def from_args(cls, args):
         """Parse query-string arguments, ignoring what does not parse; returns (filters, ignored names)."""
         ignored, values = [], {}
+        views = {"all", *action_views.UNIT_VIEWS, *action_views.OFFICE_VIEWS}
         for name, allowed in (("status", STATUSES), ("light", lights.LIGHTS), ("source", SOURCES),
-                              ("level", LEVELS), ("mine", {"all", *action_views.UNIT_VIEWS, *action_views.OFFICE_VIEWS})):
+                              ("level", LEVELS), ("mine", views)):
             value = args.get(name) or None
             if value and value not in allowed:
                 ignored.append(name)

@@ -5,7 +5,7 @@ names, columns in any order, GBK CSV, notes around the table). Every row is
 checked before anything is written: units must exist and be active, the
 leader must be an active county leader, the deadline a date not in the past.
 Then all rows become drafts (and, if asked, are dispatched) in one
-transaction, through the same task_editing.create_draft and workflow.dispatch
+transaction, through the same drafts.create_draft and workflow.dispatch
 the pages use; one bad row means nothing is created. A row whose task already
 exists (same title, same lead unit, still open) is skipped, so importing the
 same file twice does not duplicate it.
@@ -150,7 +150,7 @@ def plan_task_import(actor, data, filename, default_source="manual", max_bytes=D
     context = _Context()
     seen = {}
     for number, cells in body:
-        values = dict(zip(columns, cells))
+        values = dict(zip(columns, cells, strict=False))
         if not has_value(cells) or is_header_again(values["title"], ALIASES, "title"):
             continue
         row, errors = _check_row(number, values, headers, default_source, context, plan)
