@@ -164,7 +164,11 @@ def test_print_view_is_the_same_list_on_a4_landscape_without_navigation(app, cli
     """Does the print view show the list's tasks in its order, for A4 landscape, with no navigation bar?"""
     login(client, "supervisor")
     html = client.get("/tasks/print?light=red").get_data(as_text=True)
-    assert "size: A4 landscape" in html and "<nav" not in html
+    # The page's own stylesheet (no inline <style> under the Content-Security-Policy) sets the paper.
+    assert 'href="/static/css/print.css"' in html and "<nav" not in html
+    stylesheet = client.get("/static/css/print.css")
+    assert "size: A4 landscape" in stylesheet.get_data(as_text=True)
+    stylesheet.close()
     with app.app_context():
         expected = listed_codes(flow, "supervisor", light="red")
     assert re.findall(r'<td class="code">([^<]*)</td>', html) == expected != []

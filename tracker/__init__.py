@@ -32,6 +32,9 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
 
     init_extensions(app)
+    from . import security
+
+    security.init_app(app)  # before the blueprints: their <int:…> rules take the bounded converter
     register_blueprints(app)
     register_template_helpers(app)
 

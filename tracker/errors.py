@@ -1,4 +1,6 @@
 """Error pages that tell the user what happened, in their language."""
+import os
+
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 
@@ -22,6 +24,11 @@ def register(app):
     def csrf_error(error):
         return render_template("errors/csrf.html"), 400
 
+    # The 500 page is a file read at start, in both languages: the error may be that the
+    # database is down, and the usual page asks it who is signed in and how many messages wait.
+    with open(os.path.join(app.static_folder, "errors", "500.html"), encoding="utf-8") as handle:
+        static_500 = handle.read()
+
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("errors/500.html"), 500
+        return static_500, 500, {"Content-Type": "text/html; charset=utf-8"}

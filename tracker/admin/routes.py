@@ -8,6 +8,7 @@ from ..auth.routes import safe_next
 from ..jobs_admin.forms import UnitWebhookForm
 from ..models.user import ROLES
 from ..permissions import can_manage_units, permission_required
+from ..security import page_number
 from ..services import DomainError
 from ..services.accounts import units as unit_service
 from ..services.accounts import users as user_service
@@ -32,7 +33,7 @@ def status_for(form):
 
 def render_units(create_form=None, import_form=None, import_result=None, status=200):
     """The unit list with its create and import forms."""
-    pagination, user_counts = unit_service.unit_page(request.args.get("page", 1, type=int), PER_PAGE)
+    pagination, user_counts = unit_service.unit_page(request.args.get("page", 1, type=page_number), PER_PAGE)
     return render_template(
         "admin/units.html", pagination=pagination, user_counts=user_counts, create_form=create_form or UnitForm(),
         import_form=import_form or ImportUnitsForm(), import_result=import_result,
@@ -121,7 +122,7 @@ def users():
     filters, ignored = user_service.UserFilters.from_args(request.args)
     if ignored:
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
-    pagination = user_service.user_page(filters, request.args.get("page", 1, type=int), PER_PAGE)
+    pagination = user_service.user_page(filters, request.args.get("page", 1, type=page_number), PER_PAGE)
     return render_template("admin/users.html", pagination=pagination, filters=filters, roles=ROLES,
                            units=unit_service.all_units())
 

@@ -4,6 +4,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
+from ..security import page_number
 from ..services import PermissionDenied
 from ..services.messaging import notifications
 from . import bp
@@ -14,7 +15,7 @@ from . import bp
 def index():
     """The user's messages, newest first, unread ones marked."""
     unread_only = request.args.get("unread") == "1"
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     pagination = notifications.inbox_page(current_user, page, current_app.config["TASKS_PER_PAGE"], unread_only)
     return render_template("inbox/index.html", pagination=pagination, unread_only=unread_only)
 
@@ -31,7 +32,7 @@ def read(notification_id):
         return redirect(url_for("tasks.detail", task_id=note.task_id))
     if request.form.get("open") and safe_next(note.link):  # e.g. a weekly alert's filtered task list
         return redirect(safe_next(note.link))
-    return redirect(url_for("inbox.index", page=request.form.get("page", 1, type=int)))
+    return redirect(url_for("inbox.index", page=request.form.get("page", 1, type=page_number)))
 
 
 @bp.route("/read-all", methods=["POST"])

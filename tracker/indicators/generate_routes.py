@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from ..models.types import db_int
 from ..permissions import can_manage_assessments, permission_required
 from ..services import DomainError
 from ..services.indicators import task_drafts, weakness
@@ -19,7 +20,7 @@ def generate(period_id):
     """Drafts prefilled from the weak indicators ticked on the board (?result=<id>&result=<id>…)."""
     period = load_period(period_id)
     try:
-        proposals = task_drafts.propose(current_user, period, request.args.getlist("result", type=int))
+        proposals = task_drafts.propose(current_user, period, request.args.getlist("result", type=db_int))
     except DomainError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("indicators.board", period_id=period.id))
@@ -92,6 +93,6 @@ def inputs_from(form):
 def _int(value):
     """An id from a hidden field (0 when it is not a number, which no result has)."""
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         return 0

@@ -6,6 +6,16 @@ from sqlalchemy.types import TypeDecorator
 
 from .. import clock
 
+MAX_DB_INT = 2**31 - 1  # PostgreSQL's integer: every id column, and what a URL or form number must fit
+
+
+def db_int(value):
+    """An integer an id column can store (also as `request.args.get(…, type=db_int)`); ValueError otherwise."""
+    number = int(value)
+    if not -MAX_DB_INT <= number <= MAX_DB_INT:
+        raise ValueError(f"{value!r} is out of range")
+    return number
+
 
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime, stored naive-UTC so SQLite and PostgreSQL agree."""

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions
+from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
 from ..services.tasks import action_views, attachments, drafts, lights, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
@@ -67,7 +68,7 @@ def index():
     filters, ignored = queries.TaskFilters.from_args(request.args)
     if ignored:
         flash(_("Some filters were not understood and were ignored: %(names)s", names=", ".join(ignored)), "warning")
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     pagination = queries.task_page(current_user, filters, page, current_app.config["TASKS_PER_PAGE"])
     return render_template(
         "tasks/index.html", pagination=pagination, states=lights.states_for(pagination.items), filters=filters,

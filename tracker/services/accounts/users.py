@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Unit, User
+from ...models.types import db_int
 from ...models.user import LEADER, ROLES, UNIT_ROLES
 from .. import DomainError, audit
 from . import auth
@@ -201,7 +202,7 @@ class UserFilters:
         unit_id = None
         if args.get("unit"):
             try:
-                unit_id = int(args["unit"])
+                unit_id = db_int(args["unit"])
             except ValueError:
                 ignored.append("unit")
         q = (args.get("q") or "").strip()[:64] or None

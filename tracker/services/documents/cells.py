@@ -5,6 +5,7 @@ Full-width digits and punctuation, `第3名`, `85%` / `0.85` / `85`, stray
 returns the value, None for a blank cell, or raises CellError with a message
 for the row's error list. Split from results_parser.py, which finds the table.
 """
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,8 @@ KIND_WORDS = {
 }
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:前|之前|止)?$")
 EXCEL_EPOCH = date(1899, 12, 30)
+MAX_FIGURE = 1e15  # a score, target or actual value beyond this is no figure an office reports
+MAX_COUNT = 100_000  # ranks and numbers of peers: no ranking has more participants
 CO_UNIT_SEPARATORS = re.compile(r"[、,，;；\s]+")
 # A number, then perhaps a measure unit in Chinese (8分, 137亿元, 12个).
 NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([^\x00-\x7f]*)$")
@@ -87,7 +90,7 @@ def _number_parts(value):
     if isinstance(value, (bool, datetime, date, time)):
         raise CellError(_("“%(value)s” is not a number.", value=value), "not_a_number")
     if isinstance(value, (int, float)):
-        return float(value), False
+        return _finite(float(value), value), False
     text = unicodedata.normalize("NFKC", str(value))
     text = re.sub(r"\s+", "", text).replace("−", "-").replace(",", "")
     if text in EMPTY_MARKS:
@@ -96,7 +99,14 @@ def _number_parts(value):
     match = NUMBER.match(text[:-1] if percent else text)
     if not match or (percent and match.group(2)):
         raise CellError(_("“%(value)s” is not a number.", value=clean_text(value)), "not_a_number")
-    return float(match.group(1)), percent
+    return _finite(float(match.group(1)), value), percent
+
+
+def _finite(number, value):
+    """The number, or CellError when it is too large to be a figure (a 400-digit value is a typing slip)."""
+    if not math.isfinite(number) or abs(number) > MAX_FIGURE:
+        raise CellError(_("“%(value)s” is too large to be a figure.", value=clean_text(value)[:40]), "too_large")
+    return number
 
 
 def read_number(value):
@@ -112,7 +122,9 @@ def read_count(value):
         value = re.sub(r"^第|[名位]$", "", re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)))
     try:
         number = read_number(value)
-    except CellError:
+    except CellError as error:
+        if error.code == "too_large":
+            raise
         raise CellError(_("“%(value)s” is not a number.", value=text), "not_a_number") from None
     if number is None:
         return None
@@ -120,6 +132,8 @@ def read_count(value):
         raise CellError(_("“%(value)s” is not a whole number.", value=text), "not_whole")
     if number < 1:
         raise CellError(_("“%(value)s” must be at least 1.", value=text), "not_positive")
+    if number > MAX_COUNT:
+        raise CellError(_("“%(value)s” is too large for a rank or a count.", value=text[:40]), "too_large")
     return int(number)
 
 

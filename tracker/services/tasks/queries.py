@@ -11,6 +11,7 @@ from ... import caching, clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, User
 from ...models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
+from ...models.types import db_int
 from ...models.user import LEADER
 from .. import PermissionDenied
 from . import action_views, lights
@@ -76,7 +77,7 @@ class TaskFilters:
         for arg, name in ID_ARGS.items():
             if args.get(arg):
                 try:
-                    values[name] = int(args[arg])
+                    values[name] = db_int(args[arg])
                 except ValueError:
                     ignored.append(arg)
         if args.get("due_within"):
