@@ -65,6 +65,9 @@ def app(migrated, tmp_path):
     yield app
     with app.app_context():
         db.session.remove()
+        # Each test's app has its own engine and pool: close its connections now, not when the
+        # garbage collector gets to it (a PostgreSQL pass once ran out of connection slots).
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ kept, minus note and total rows. Whole-file problems raise ParseError with a
 code; nothing here knows what the columns mean or touches the database.
 """
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -25,6 +26,11 @@ MAX_COLUMNS = 60
 MAX_ROWS = 5000
 # An .xlsx is a zip: refuse one that would expand past this (a zip bomb), whatever its size on disk.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_PART_BYTES = 64 * 1024 * 1024  # one part (a sheet's XML, the shared strings) expanded
+MAX_GRID_ROWS = HEADER_SCAN_ROWS + MAX_ROWS + 1  # rows read of a sheet; a table longer than that is refused
+OVERFLOW_LOOKAHEAD = 1000  # blank rows read past the cap looking for more data before stopping
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="\$?([A-Z]+\$?\d+):\$?([A-Z]+\$?\d+)"')
 
 # field -> the header names offices use for it; the first is the one named in messages.
 # A header row names the indicator and at least this many known columns in all.
@@ -89,40 +95,65 @@ class _Sheet:
     name: str | None
     rows: list
     formula_cells: object = None  # callable(set of (row, col)) -> sorted list of formula coordinates
+    overflow: bool = False  # rows beyond the caps hold data: the table is too long to be read
 
 
 def _read_xlsx(data):
-    """Load every worksheet of a workbook as grids, merged ranges filled from their top-left cell."""
+    """Every worksheet of a workbook as grids, merged ranges filled from their top-left cell.
+
+    Read in one streaming pass within caps checked before reading: the parts' uncompressed sizes,
+    and at most HEADER_SCAN_ROWS + MAX_ROWS rows of MAX_COLUMNS columns whatever the sheet declares.
+    openpyxl's whole-workbook load (a 123 KB file declaring a huge styled range cost 25 s and
+    899 MB) and its read-only mode (which scans a sheet without a <dimension> to its end first)
+    are both avoided: its reader parts read the workbook, and its row parser streams each sheet.
+    """
     if data[:4] == b"\xd0\xcf\x11\xe0":  # OLE2: an .xls renamed, or an encrypted workbook
         raise ParseError(_("This is an old .xls workbook or a password-protected one; "
                            "save it as an unprotected .xlsx."), "old_xls")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
+            _check_part_sizes(archive.infolist())
     except (zipfile.BadZipFile, ValueError):
         raise _not_xlsx() from None
-    if expanded > MAX_UNCOMPRESSED_BYTES:
-        raise ParseError(_("The workbook expands to more than %(limit)s; it cannot be a results table.",
-                           limit=_human_size(MAX_UNCOMPRESSED_BYTES)), "too_large")
     try:
-        book = _load_workbook(data, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on unsupported Excel features do not matter here
+            return _read_workbook(data)
+    except ParseError:
+        raise
     except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors) on junk
         raise _not_xlsx() from None
-    formula_book = []
 
-    def formulas_in(sheet_index):
-        """Return a function that lists which of some coordinates hold formulas in that sheet."""
-        def check(coordinates):
-            """The coordinates, among those given, of cells holding a formula (sorted)."""
-            if not formula_book:
-                formula_book.append(_load_workbook(data, data_only=False))
-            sheet = formula_book[0].worksheets[sheet_index]
-            return sorted((r, c) for r, c in coordinates if sheet.cell(row=r, column=c).data_type == "f")
-        return check
 
-    sheets = [_Sheet(ws.title, _grid(ws), formulas_in(i)) for i, ws in enumerate(book.worksheets)]
-    active = book.worksheets.index(book.active) if book.active in book.worksheets else 0
+def _read_workbook(data):
+    """The worksheets of a workbook that passed the size checks, the active one first."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # the number formats that make a cell a date
+        sheets = [_read_worksheet(reader, name, rel.target) for name, rel in
+                  ((sheet.name, rel) for sheet, rel in reader.parser.find_sheets())
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        active = reader.wb._active_sheet_index if 0 <= reader.wb._active_sheet_index < len(sheets) else 0
+    finally:
+        reader.archive.close()
+    if not sheets:
+        raise _not_xlsx()
     return [sheets[active]] + sheets[:active] + sheets[active + 1:]
+
+
+def _check_part_sizes(infos):
+    """Refuse a workbook whose parts expand past the caps (a zip bomb), whatever its size on disk."""
+    expanded = sum(info.file_size for info in infos)
+    largest = max((info.file_size for info in infos), default=0)
+    if expanded > MAX_UNCOMPRESSED_BYTES or largest > MAX_PART_BYTES:
+        raise ParseError(_("The workbook expands to more than %(limit)s; it cannot be a results table.",
+                           limit=_human_size(min(MAX_UNCOMPRESSED_BYTES, MAX_PART_BYTES))), "too_large")
 
 
 def _not_xlsx():
@@ -130,28 +161,82 @@ def _not_xlsx():
     return ParseError(_("The file is not a readable Excel workbook (.xlsx)."), "not_xlsx")
 
 
-def _load_workbook(data, data_only):
-    """openpyxl's load, its warnings about unsupported Excel features silenced (they do not matter here)."""
-    import openpyxl
+def _read_worksheet(reader, name, path):
+    """One worksheet as a _Sheet: its rows within the caps, merged ranges filled, formulas without values known."""
+    # The merges follow the cells, at the part's end, past where reading stops: a pattern finds them.
+    merges = [(*_coordinate(first.decode()), *_coordinate(last.decode()))
+              for first, last in MERGE_REF.findall(reader.archive.read(path))]
+    rows, overflow, blanks_after = [], False, 0
+    with reader.archive.open(path) as source:
+        parser = _row_parser_class()(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
+                                     date_formats=reader.wb._date_formats,
+                                     timedelta_formats=reader.wb._timedelta_formats)
+        for number, cells in parser.parse():
+            values = [None] * MAX_COLUMNS
+            for cell in cells:
+                if cell["column"] <= MAX_COLUMNS:
+                    values[cell["column"] - 1] = cell["value"]
+            while len(rows) < min(number - 1, MAX_GRID_ROWS):
+                rows.append([None] * MAX_COLUMNS)  # rows the file leaves out are empty
+            if len(rows) < MAX_GRID_ROWS:
+                rows.append(values)
+            elif has_value(values):
+                overflow = True  # more rows than any table may have: stop reading here
+                break
+            else:
+                blanks_after += 1
+                if blanks_after >= OVERFLOW_LOOKAHEAD:
+                    break  # a sheet formatted down to row 1048576: the rest is empty
+    width = max([i + 1 for row in rows for i, value in enumerate(row) if value is not None]
+                + [min(max_col, MAX_COLUMNS) for _r, min_col, _mr, max_col in merges if min_col <= MAX_COLUMNS],
+                default=0)
+    rows = [row[:width] for row in rows]
+    _fill_merges(rows, merges)
+    formulas = parser.uncalculated
+    return _Sheet(name, rows, lambda coordinates: sorted(c for c in coordinates if c in formulas), overflow)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
+
+@functools.cache
+def _row_parser_class():
+    """openpyxl's streaming row parser, noting the formulas Excel never calculated (no cached value)."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class RowParser(WorkSheetParser):
+        """WorkSheetParser that also records (row, column) of formulas without a cached value."""
+
+        def __init__(self, *args, **kwargs):
+            """The parser, with an empty set of uncalculated formulas."""
+            super().__init__(*args, **kwargs)
+            self.uncalculated = set()
+
+        def parse_cell(self, element):
+            """The cell as openpyxl reads it; its coordinates kept when it is a formula without a value."""
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                self.uncalculated.add((cell["row"], cell["column"]))
+            return cell
+
+    return RowParser
 
 
-def _grid(ws):
-    """The sheet's values as a list of rows (lists), merged cells copied into every covered cell."""
-    # Bounded: a sheet formatted down to row 1048576 must not become a million empty rows.
-    max_row = min(ws.max_row, HEADER_SCAN_ROWS + MAX_ROWS + 1)
-    max_col = min(ws.max_column, MAX_COLUMNS)
-    rows = [list(row) for row in ws.iter_rows(max_row=max_row, max_col=max_col, values_only=True)]
-    for merged in ws.merged_cells.ranges:
-        top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
-        for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-            for c in range(merged.min_col, min(merged.max_col, MAX_COLUMNS) + 1):
+def _coordinate(reference):
+    """(row, column) of an A1 reference."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    return coordinate_to_tuple(reference.replace("$", ""))
+
+
+def _fill_merges(rows, merges):
+    """Copy each merged range's top-left value into every covered cell that lies within the grid."""
+    for min_row, min_col, max_row, max_col in merges:
+        if min_row > len(rows) or min_col > MAX_COLUMNS:
+            continue  # wholly outside what was read (a merge past column 60 once crashed the reader)
+        top_row = rows[min_row - 1]
+        top = top_row[min_col - 1] if min_col <= len(top_row) else None
+        for r in range(min_row, min(max_row, len(rows)) + 1):
+            for c in range(min_col, min(max_col, MAX_COLUMNS) + 1):
                 if c <= len(rows[r - 1]):
                     rows[r - 1][c - 1] = top
-    return rows
 
 
 def _read_csv(data):
@@ -228,7 +313,7 @@ def table_body(sheet, header_index, aliases, columns_spec, required, max_rows=MA
                            row=header_index + 1, names="、".join(missing)), "missing_columns")
     body = _table_rows(enumerate(sheet.rows[header_index + 1:], start=header_index + 2))
     body = [(number, [row[i] if i < len(row) else None for i, _text in columns.values()]) for number, row in body]
-    if sum(1 for _number, cells in body if has_value(cells)) > max_rows:
+    if sheet.overflow or sum(1 for _number, cells in body if has_value(cells)) > max_rows:
         raise ParseError(_("The table has more than %(n)d rows.", n=max_rows), "too_many_rows")
     _reject_uncalculated_formulas(sheet, body, columns)
     return columns, body
