@@ -42,9 +42,10 @@ class TokenForm(FlaskForm):
 
 
 class TaskForm(FlaskForm):
-    """New draft task, or edit a draft."""
+    """New draft task, or edit a draft (a new one carries a one-time token: sent twice, saved once)."""
 
     version = HiddenField()
+    form_token = HiddenField(default=_new_token)
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
     problem = TextAreaField(_l("Problem"), render_kw={"rows": 3})
     measures = TextAreaField(_l("Measures"), render_kw={"rows": 3})

@@ -96,7 +96,10 @@ def new():
     error = None
     if form.validate_on_submit():
         try:
-            task = drafts.create_draft(current_user, draft_from_form(form))
+            task = drafts.create_draft(current_user, draft_from_form(form), form.form_token.data or "")
+        except DuplicateSubmission as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("tasks.index", status="draft"))
         except DomainError as exc:
             error = str(exc)
         else:

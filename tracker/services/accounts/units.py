@@ -1,6 +1,7 @@
 """Units: create, rename, (de)activate, and import a list of units from a CSV file."""
 import csv
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -90,9 +91,16 @@ def _check_name_free(name, unit_id=None):
         raise DomainError(_("A unit named %(name)s already exists.", name=name))
 
 
-def _commit_unique(message):
-    """Commit; when another writer took a name meanwhile, roll back and raise `message`."""
+@contextmanager
+def _unique_names(message):
+    """Write and commit the block; when another writer took a name meanwhile, roll back and raise `message`.
+
+    The names were checked free before, but two requests can check at the same moment: the
+    unique index then refuses the second one's INSERT (at the flush on PostgreSQL, at the
+    commit on SQLite), which must read as the same clear message, not a server error.
+    """
     try:
+        yield
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -104,11 +112,11 @@ def create_unit(actor, name, kind="department"):
     require_admin(actor)
     name, kind = clean_name(name), clean_kind(kind)
     _check_name_free(name)
-    unit = Unit(name=name, kind=kind, is_active=True)
-    db.session.add(unit)
-    db.session.flush()
-    _audit(actor, unit, "unit_created", reason=f"{name} ({kind})")
-    _commit_unique(_("A unit named %(name)s already exists.", name=name))
+    with _unique_names(_("A unit named %(name)s already exists.", name=name)):
+        unit = Unit(name=name, kind=kind, is_active=True)
+        db.session.add(unit)
+        db.session.flush()
+        _audit(actor, unit, "unit_created", reason=f"{name} ({kind})")
     return unit
 
 
@@ -119,9 +127,9 @@ def rename_unit(actor, unit, new_name):
     if new_name == unit.name:
         return unit
     _check_name_free(new_name, unit.id)
-    old_name, unit.name = unit.name, new_name
-    _audit(actor, unit, "unit_renamed", reason=f"{old_name} → {new_name}")
-    _commit_unique(_("A unit named %(name)s already exists.", name=new_name))
+    with _unique_names(_("A unit named %(name)s already exists.", name=new_name)):
+        old_name, unit.name = unit.name, new_name
+        _audit(actor, unit, "unit_renamed", reason=f"{old_name} → {new_name}")
     return unit
 
 
@@ -186,11 +194,11 @@ def import_units_csv(actor, raw_bytes):
     if result.errors:
         return result
     created = [(row, Unit(name=name, kind=kind, is_active=True)) for row, name, kind in to_create]
-    db.session.add_all(unit for _row, unit in created)
-    db.session.flush()
-    for row, unit in created:
-        _audit(actor, unit, "unit_created", reason=f"{unit.name} ({unit.kind}), CSV row {row}")
-    _commit_unique(_("Another user changed the units during the import; nothing was imported. Try again."))
+    with _unique_names(_("Another user changed the units during the import; nothing was imported. Try again.")):
+        db.session.add_all(unit for _row, unit in created)
+        db.session.flush()
+        for row, unit in created:
+            _audit(actor, unit, "unit_created", reason=f"{unit.name} ({unit.kind}), CSV row {row}")
     result.created = [unit.name for _row, unit in created]
     return result
 

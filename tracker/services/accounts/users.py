@@ -120,10 +120,11 @@ def create_user(actor, username, display_name, role, password, unit_name=None, e
     validate_new_password(password)
     user = User(is_active=True, **values)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    _audit(actor, user, "user_created", reason=f"{user.username} ({role})")
     try:
+        # Inside the try: on PostgreSQL the unique index refuses a name taken meanwhile at the flush.
+        db.session.add(user)
+        db.session.flush()
+        _audit(actor, user, "user_created", reason=f"{user.username} ({role})")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

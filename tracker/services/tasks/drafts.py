@@ -14,7 +14,7 @@ from ...models.task import LEVELS, SOURCES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, audit
 from ..transaction import optional_text, required_text, saving
-from .workflow import authorize, conflict_message
+from .workflow import authorize, claim_form_token, conflict_message
 
 CODE_PREFIX = "ZG"
 CODE_ATTEMPTS = 5
@@ -94,14 +94,20 @@ def _clean(draft):
     return values, co_units
 
 
-def create_draft(actor, draft):
-    """Create a task as a draft with the next code of the year; a supervisor dispatches it later."""
+def create_draft(actor, draft, form_token=None):
+    """Create a task as a draft with the next code of the year; a supervisor dispatches it later.
+
+    `form_token`: the form's one-time token (DuplicateSubmission when it was used: the form was
+    sent twice and saved once); None for callers without a form (imports, the CLI).
+    """
     if not permissions.can_create_tasks(actor):
         raise PermissionDenied(_("Only the supervision office may create tasks."))
     values, co_units = _clean(draft)
     for attempt in range(CODE_ATTEMPTS):
         try:
             with saving(conflict=conflict_message):
+                if form_token is not None:
+                    claim_form_token(actor, form_token)
                 task = RectificationTask(code=next_code(clock.today().year), status="draft",
                                          original_deadline_on=values["deadline_on"], created_by_id=actor.id,
                                          created_at=clock.now(), **values)
