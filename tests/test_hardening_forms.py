@@ -88,7 +88,7 @@ def test_the_same_unit_created_twice_at_once_is_one_unit_and_a_message(app, monk
 
 
 def test_the_same_unit_list_imported_twice_at_once_imports_once(app, monkeypatch):
-    """When the same units CSV is imported twice at the same moment, is it imported once with a message for the other?"""
+    """When one units CSV is imported twice at the same moment, is it imported once, the other told why?"""
     with app.app_context():
         make_user("admin", "admin")
         db.session.commit()
