@@ -136,3 +136,25 @@ def test_server_error_page_needs_no_database(migrated, tmp_path):
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     with app.app_context():
         db.engine.dispose()
+
+
+def criteria(html):
+    """The print view's line of filters in force."""
+    return re.search(r'<p class="criteria" id="criteria">(.*?)</p>', html, re.S).group(1)
+
+
+def test_the_ledger_names_only_people_the_user_may_see(client, auth, world):
+    """Does the print view's filter line name a leader only to who may see them, and never a non-leader?"""
+    users = world["users"]
+    auth.login("unithead")
+    client.post("/lang/en")
+    own = criteria(client.get(f"/tasks/print?leader={users['leader']}").get_data(as_text=True))
+    assert "Responsible leader: leader" in own  # the leader of 县水利局's own task, named to its head
+    for other in ("admin", "supervisor", "principal", "otherhead"):
+        line = criteria(client.get(f"/tasks/print?leader={users[other]}").get_data(as_text=True))
+        assert f"Responsible leader: #{users[other]}" in line and other not in line.replace("leader:", ""), other
+    auth.logout()
+    auth.login("supervisor")
+    client.post("/lang/en")
+    line = criteria(client.get(f"/tasks/print?leader={users['admin']}").get_data(as_text=True))
+    assert f"Responsible leader: #{users['admin']}" in line  # not a leader: named to nobody

@@ -10,7 +10,7 @@ from tests.alerts_helpers import MONDAY, free_port
 from tests.conftest import make_task
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import AuditEntry, OutboxMessage, Unit, User
+from tracker.models import AuditEntry, OutboxMessage, RectificationTask, Unit, User
 from tracker.services import DomainError
 from tracker.services.alerts import digests, render, weekly
 from tracker.services.messaging import outbox, webhooks
@@ -183,3 +183,23 @@ def test_a_long_digest_is_cut_to_fit_the_robot(app, alert_county):
     listed = sum(1 for line in markdown.splitlines() if line.startswith("- "))
     assert len(markdown.encode()) <= render.MAX_MARKDOWN_BYTES
     assert 0 < listed < 83 and str(83 - listed) in markdown.splitlines()[-1]
+
+
+def test_markdown_in_unit_names_and_titles_reaches_the_robot_as_plain_text(app, alert_county, robot_server,
+                                                                         smtp_server):
+    """Do a unit name and a task title written as markdown arrive at the robot as text, not as links or headings?"""
+    with app.app_context():
+        set_robot(alert_county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K-9")
+        water = db.session.get(Unit, alert_county["units"]["water"])
+        water.name = "县水利局** [点此](http://evil.example)"
+        task = db.session.get(RectificationTask, alert_county["tasks"]["water_red"])
+        task.title = '饮水\n### 已全部销号 <font color="info">已完成</font> `x` [伪链接](http://evil.example/a) | > _斜_'
+        db.session.commit()
+        weekly.run_weekly_alert(MONDAY)
+        outbox.dispatch_due()
+    content = robot_server.requests[0]["json"]["markdown"]["content"]
+    for raw in ("[点此](http://evil.example)", "\n### 已全部销号", "<font", "`x`", "[伪链接](", "| >", "_斜_",
+                "县水利局**"):
+        assert raw not in content, raw
+    assert "［点此］（http://evil.example）" in content and "＜font color=\"info\"＞已完成" in content
+    assert content.startswith("### ") and content.count("\n### ") == 0  # one heading: the subject's own

@@ -106,6 +106,20 @@ def can_view(user, task):
     return False
 
 
+def can_name_leader(user, person):
+    """May `user` see this person named as a responsible leader (a filter line, an export)?
+
+    Only a county leader is ever named so, and only to the office, to the leader, or to
+    someone who sees one of that leader's tasks: an id typed into a URL names nobody else.
+    """
+    if person is None or person.role != LEADER or not (user and user.is_authenticated):
+        return False
+    if sees_all_tasks(user) or user.id == person.id:
+        return True
+    return db.session.scalar(select(RectificationTask.id).where(
+        visible_tasks_clause(user), RectificationTask.responsible_leader_id == person.id).limit(1)) is not None
+
+
 def can_edit(user, task):
     """May `user` change this task's details (title, units, deadline, level)?"""
     return has_role(user, SUPERVISOR) and task.is_open

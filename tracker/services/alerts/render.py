@@ -123,6 +123,21 @@ class Words:
         return self._lights[state.light]
 
 
+# What WeCom and DingTalk read as markdown (emphasis, links, headings, quotes, tables, code,
+# their <font> tags) or as a new line, in text that users typed: a unit's name, a task's title.
+# WeCom has no escape character, so each becomes its full-width twin, which reads the same in
+# Chinese text and is no markup.
+MARKDOWN_NEUTRAL = str.maketrans({
+    "*": "＊", "_": "＿", "`": "｀", "~": "～", "#": "＃", ">": "＞", "<": "＜", "|": "｜",
+    "[": "［", "]": "］", "(": "（", ")": "）", "!": "！", "\\": "＼", "\r": " ", "\n": " ", "\t": " ",
+})
+
+
+def markdown_text(text):
+    """Text a user typed, safe inside a robot's markdown: no markup, no line breaks."""
+    return str(text or "").translate(MARKDOWN_NEUTRAL)
+
+
 def row_view(row, show_unit=False, words=None):
     """Turn an AlertRow into the strings the templates print."""
     words = words or Words()
@@ -131,12 +146,12 @@ def row_view(row, show_unit=False, words=None):
                    light_label=words.light(row.state), situation=words.situation(row.state),
                    deadline=task.deadline_on.isoformat(), url=row.url, sort_key=row.sort_key())
     name = f"{view.code} {view.title}".strip()
-    # Markdown link text must not close the link early.
-    linked = f"[{name.replace('[', '(').replace(']', ')')}]({view.url})"
-    for attr, task_text, light in (("text_line", name, view.light_label),
-                                   ("markdown_line", linked, f"**{view.light_label}**")):
+    linked = f"[{markdown_text(name)}]({view.url})"
+    for attr, task_text, light, unit in (("text_line", name, view.light_label, view.lead_unit),
+                                         ("markdown_line", linked, f"**{view.light_label}**",
+                                          markdown_text(view.lead_unit))):
         if show_unit:
-            task_text = words.with_unit % {"task": task_text, "unit": view.lead_unit}
+            task_text = words.with_unit % {"task": task_text, "unit": unit}
         setattr(view, attr, words.line % {"light": light, "task": task_text, "situation": view.situation,
                                           "deadline": view.deadline})
     return view
@@ -247,7 +262,8 @@ def render_markdown(context, digest):
                     for title, rows, show_unit in context["sections"]]
         left_out = Counter(digest.left_out) + Counter(view.light for view in views[keep:])
         text = render_template("email/weekly_markdown.html", **{
-            **context, "sections": [section for section in sections if section[1]],
+            **context, "subject": markdown_text(context["subject"]), "intro": markdown_text(context["intro"]),
+            "sections": [section for section in sections if section[1]],
             "more": more_view(digest, keep, left_out)}).strip()
         excess = len(text.encode()) - MAX_MARKDOWN_BYTES
         if excess <= 0:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from ... import clock
+from ... import clock, permissions
 from ...extensions import db
 from ...models import (
     AssessmentPeriod,
@@ -148,7 +148,7 @@ def build(user, filters, ignored=(), limit=None, max_rows=None, today=None):
     id_query = limited.with_only_columns(T.id) if limit else query.with_only_columns(T.id).order_by(None)
     ids = db.select(id_query.subquery().c.id)
     rows = _rows(tasks, ids, today)
-    return Ledger(rows=rows, total=total, criteria=describe(filters), ignored=list(ignored),
+    return Ledger(rows=rows, total=total, criteria=describe(user, filters), ignored=list(ignored),
                   generated_at=clock.now(), generated_by=user.display_name)
 
 
@@ -210,8 +210,12 @@ def _shorten(text):
     return text if len(text) <= REPORT_CHARS else text[:REPORT_CHARS - 1] + "…"
 
 
-def describe(filters):
-    """(label, value) for each filter in force, names looked up, in the words of the list's form."""
+def describe(user, filters):
+    """(label, value) for each filter in force, names looked up, in the words of the list's form.
+
+    A person is named only when `user` may see them named (permissions.can_name_leader); any
+    other id stays a number.
+    """
     views = {"all": _("Needs my action"), **action_views.UNIT_VIEWS, **action_views.OFFICE_VIEWS}
     lookups = (
         ("lead_unit_id", _("Lead unit"), Unit, "name"),
@@ -233,6 +237,8 @@ def describe(filters):
         value = getattr(filters, name)
         if value:
             obj = db.session.get(model, value)
+            if model is User and not permissions.can_name_leader(user, obj):
+                obj = None
             found.append((label, getattr(obj, attribute) if obj is not None else f"#{value}"))
     if filters.overdue:
         found.append((_("Overdue only"), _("Yes")))
