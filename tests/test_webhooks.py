@@ -193,7 +193,8 @@ def test_markdown_in_unit_names_and_titles_reaches_the_robot_as_plain_text(app, 
         water = db.session.get(Unit, alert_county["units"]["water"])
         water.name = "县水利局** [点此](http://evil.example)"
         task = db.session.get(RectificationTask, alert_county["tasks"]["water_red"])
-        task.title = '饮水\n### 已全部销号 <font color="info">已完成</font> `x` [伪链接](http://evil.example/a) | > _斜_'
+        task.title = ('饮水\n### 已全部销号 <font color="info">已完成</font> `x` '
+                      '[伪链接](http://evil.example/a) | > _斜_')
         db.session.commit()
         weekly.run_weekly_alert(MONDAY)
         outbox.dispatch_due()
