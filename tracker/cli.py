@@ -12,6 +12,7 @@ def register(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)
     app.cli.add_command(create_user)
+    app.cli.add_command(files_cli)
 
     from .jobs_admin import commands as job_commands
 
@@ -86,3 +87,30 @@ def create_user(username, role, display_name, unit_name, email, password):
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.username} ({user.role}).")
+
+
+files_cli = click.Group("files", help="Stored files (evidence, bulletins) against their database rows.")
+
+
+@files_cli.command("check")
+@click.option("--fix", is_flag=True, help="Move files of committed rows into place and remove old orphans.")
+@with_appcontext
+def files_check(fix):
+    """List files a lost commit answer left waiting, rows whose file is missing, and orphans (--fix repairs)."""
+    from .services.bulletins import lifecycle
+    from .services.tasks import attachments
+
+    evidence = attachments.reconcile(fix)
+    placed, missing, removed = lifecycle.reconcile(fix)
+    verb = "placed" if fix else "to place"
+    for label, names in ((f"evidence {verb}", evidence.placed), ("evidence MISSING (restore from backup)",
+                                                                 evidence.missing),
+                         ("evidence orphans " + ("removed" if fix else "to remove"), evidence.removed),
+                         ("evidence files no row claims", evidence.strays), (f"bulletins {verb}", placed),
+                         ("bulletins MISSING (restore from backup)", missing),
+                         ("bulletin orphans " + ("removed" if fix else "to remove"), removed)):
+        click.echo(f"{label}: {len(names)}")
+        for name in names[:50]:
+            click.echo(f"  {name}")
+    if evidence.missing or missing:
+        raise SystemExit(1)

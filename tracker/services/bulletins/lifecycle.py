@@ -27,7 +27,9 @@ from ...extensions import db
 from ...models import Bulletin, Notification, User
 from ...models.user import LEADER, SUPERVISOR
 from .. import ConflictError, DomainError, PermissionDenied, audit
+from ..documents import files
 from ..messaging.notifications import TITLE_LENGTH
+from ..transaction import saving
 from . import figures, render
 
 MAX_REQUIREMENTS = 5000
@@ -97,20 +99,10 @@ def _create(window, actor):
     return bulletin, True
 
 
-def _write(name, content, read_only=False):
-    """Write a new file under the bulletin directory (never over an existing one)."""
-    path = os.path.join(bulletin_dir(), name)
-    with open(path, "xb") as handle:
-        handle.write(content)
-    if read_only:
-        os.chmod(path, 0o444)
-    return path
-
-
-def _remove(path):
-    """Delete a superseded draft file, if it is still there."""
-    if path and os.path.exists(path):
-        os.remove(path)
+def _write(name, content):
+    """(final path, pending path): the content written beside its place under the bulletin directory."""
+    final = os.path.join(bulletin_dir(), name)
+    return final, files.write_pending(final, content)
 
 
 def generate_monthly_draft(month, actor=None):
@@ -131,8 +123,8 @@ def generate_draft(actor, month, requirements_text=None):
     if bulletin is not None and bulletin.status == "issued":
         raise ConflictError(_("The bulletin of %(month)s (No. %(number)d) has been issued; an issued bulletin is "
                               "never generated again.", month=window.key, number=bulletin.issue_no))
-    created, new_path = bulletin is None, None
-    try:
+    created, pending = bulletin is None, None
+    with saving(cleanup=lambda: files.discard(pending), after_commit=lambda: files.place(pending, new_path)):
         if created:
             bulletin, created = _create(window, actor)
         if requirements_text is not None:
@@ -140,7 +132,7 @@ def generate_draft(actor, month, requirements_text=None):
         content = render.render_pdf(figures.gather(window.key), bulletin, True, clock.today())
         old_path = path_of(bulletin)
         name = f"{window.key}-draft-{clock.now():%Y%m%d%H%M%S}-{secrets.token_hex(4)}.pdf"
-        new_path = _write(name, content)
+        new_path, pending = _write(name, content)
         changed = db.session.execute(
             db.update(Bulletin).where(Bulletin.id == bulletin.id, Bulletin.status == "draft").values(
                 file_path=name, requirements_text=bulletin.requirements_text, generated_at=clock.now(),
@@ -152,14 +144,9 @@ def generate_draft(actor, month, requirements_text=None):
         if created or actor is None:
             # The month-end run tells the office even when someone made a draft by hand earlier in the month.
             _notify(_supervisors(exclude=actor), "bulletin_ready", READY_TITLE, bulletin)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        _remove(new_path)
-        raise
     db.session.refresh(bulletin)
     if old_path != new_path:
-        _remove(old_path)
+        files.discard(old_path)
     return bulletin
 
 
@@ -176,9 +163,9 @@ def issue(actor, bulletin):
     content = render.render_pdf(figures.gather(bulletin.month), bulletin, False, clock.today())
     digest = hashlib.sha256(content).hexdigest()
     name = f"{bulletin.year}-{bulletin.issue_no:03d}-{bulletin.month}-issued-{digest[:16]}.pdf"
-    draft_path, issued_path = path_of(bulletin), None
-    try:
-        issued_path = _write(name, content, read_only=True)
+    draft_path, (issued_path, pending) = path_of(bulletin), _write(name, content)
+    with saving(cleanup=lambda: files.discard(pending),
+                after_commit=lambda: files.place(pending, issued_path, read_only=True)):
         changed = db.session.execute(
             db.update(Bulletin).where(Bulletin.id == bulletin.id, Bulletin.status == "draft").values(
                 status="issued", file_path=name, sha256=digest, issued_at=clock.now(), issued_by_id=actor.id,
@@ -188,15 +175,8 @@ def issue(actor, bulletin):
         audit.record_change(actor, "bulletin", bulletin, "issued", from_status="draft", to_status="issued")
         readers = {user.id: user for user in _supervisors(exclude=actor) + _leaders()}
         _notify(list(readers.values()), "bulletin_issued", ISSUED_TITLE, bulletin)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        if issued_path:
-            os.chmod(issued_path, 0o644)
-            _remove(issued_path)
-        raise
     db.session.refresh(bulletin)
-    _remove(draft_path)
+    files.discard(draft_path)
     return bulletin
 
 
@@ -245,7 +225,8 @@ def file_for(user, bulletin):
     if not permissions.can_view_bulletin(user, bulletin):
         raise PermissionDenied()
     path = path_of(bulletin)
-    if path is None or not os.path.isfile(path):
+    # A commit whose answer was lost leaves the file pending beside its place: the row exists, so it belongs there.
+    if path is None or not files.recover(path, read_only=bulletin.status == "issued"):
         raise DomainError(_("The PDF of this bulletin is missing from the server. Generate the draft again, "
                             "or restore the file of an issued bulletin from the backup."))
     if bulletin.status == "issued" and sha256_of(path) != bulletin.sha256:
@@ -268,3 +249,24 @@ def download_name(bulletin):
     masthead = current_app.config["BULLETIN_MASTHEAD"]
     draft = "" if bulletin.status == "issued" else "（草稿）"
     return f"{masthead}{bulletin.year}年第{bulletin.issue_no}期（{bulletin.month}）{draft}.pdf"
+
+
+def reconcile(fix=False, now=None):
+    """Compare bulletin files with their rows: (placed, missing, removed) — see attachments.reconcile."""
+    placed, missing = [], []
+    rows = db.session.scalars(db.select(Bulletin).where(Bulletin.file_path.is_not(None))).all()
+    for bulletin in rows:
+        path = path_of(bulletin)
+        if path is None or os.path.isfile(path):
+            continue
+        if files.pending_for(path):
+            placed.append(bulletin.file_path)
+            if fix:
+                files.recover(path, read_only=bulletin.status == "issued")
+        else:
+            missing.append(bulletin.file_path)
+    removed = files.orphans(bulletin_dir(), {bulletin.file_path for bulletin in rows}, now)
+    if fix:
+        for path in removed:
+            files.discard(path)
+    return placed, missing, [os.path.basename(path) for path in removed]

@@ -9,9 +9,10 @@ when the transaction fails.
 import hashlib
 import os
 import re
+import time
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from ... import clock, permissions
 from ...extensions import db
 from ...models import Attachment
 from .. import DomainError, PermissionDenied
+from ..documents import files
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a zip (docx and xlsx are zips), or an empty one
@@ -148,22 +150,30 @@ def stage(uploads):
                 raise DomainError(_("%(name)s cannot be attached: only these file types are allowed: %(types)s.",
                                     name=name or upload.filename, types=", ".join(allowed)))
             stored_name = uuid.uuid4().hex
-            item = StagedFile(name, ext, 0, "", stored_name, os.path.join(temp_dir, stored_name))
+            item = StagedFile(name, ext, 0, "", stored_name, temp_path_for(stored_name))
             staged.append(item)
             item.size_bytes, item.sha256 = _check_and_copy(upload, name, ext, limit, item.temp_path)
+    except OSError as error:
+        discard(staged)
+        if files.is_disk_full(error):
+            raise files.disk_full() from None
+        raise
     except BaseException:
         discard(staged)
         raise
     return staged
 
 
+def temp_path_for(stored_name):
+    """Where a file waits between its upload and the commit of its row."""
+    return os.path.join(upload_dir(), "tmp", stored_name)
+
+
 def attach(staged, task, uploader, report=None, closeout_request=None):
-    """Move staged files into place and add their rows (the caller commits, or discards on failure)."""
+    """Add the staged files' rows; the caller commits, then place()s them (or discards them on failure)."""
     rows = []
     for item in staged:
         item.final_path = path_for(item.stored_name)
-        os.makedirs(os.path.dirname(item.final_path), exist_ok=True)
-        os.replace(item.temp_path, item.final_path)
         row = Attachment(
             task_id=task.id, report=report, closeout_request=closeout_request, uploaded_by_id=uploader.id,
             original_name=item.original_name, stored_name=item.stored_name,
@@ -175,8 +185,16 @@ def attach(staged, task, uploader, report=None, closeout_request=None):
     return rows
 
 
+def place(staged):
+    """Move the files of committed rows from their waiting place into their own."""
+    for item in staged:
+        final = item.final_path or path_for(item.stored_name)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.replace(item.temp_path, final)
+
+
 def discard(staged):
-    """Remove staged files, wherever they got to (used when the transaction fails)."""
+    """Remove staged files, wherever they got to (used when the transaction fails for certain)."""
     for item in staged:
         for path in (item.temp_path, item.final_path):
             if path and os.path.exists(path):
@@ -194,4 +212,51 @@ def get_for_download(user, attachment_id):
         path = path_for(attachment.stored_name)
     except ValueError:
         return attachment, None  # a row not made by stage(): there is no file to serve
+    if not os.path.isfile(path) and os.path.isfile(temp_path_for(attachment.stored_name)):
+        # Its commit was not answered, yet here is its row: the file belongs in its place.
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.replace(temp_path_for(attachment.stored_name), path)
     return attachment, (path if os.path.isfile(path) else None)
+
+
+@dataclass
+class FileCheck:
+    """What a check of stored files against their rows found (and, with fix, did)."""
+
+    missing: list = field(default_factory=list)  # rows whose file is nowhere: restore from the backup
+    placed: list = field(default_factory=list)  # files of committed rows moved from waiting into place
+    removed: list = field(default_factory=list)  # waiting files no row claims, older than the limit
+    strays: list = field(default_factory=list)  # files in place that no row claims (left for a person to judge)
+
+
+def reconcile(fix=False, now=None):
+    """Compare evidence files with their rows: place what a lost commit answer left waiting, list the rest."""
+    now = now or time.time()
+    result = FileCheck()
+    claimed = set(db.session.scalars(db.select(Attachment.stored_name)))
+    for stored_name in sorted(claimed):
+        try:
+            path = path_for(stored_name)
+        except ValueError:
+            continue
+        if os.path.isfile(path):
+            continue
+        if os.path.isfile(temp_path_for(stored_name)):
+            result.placed.append(stored_name)
+            if fix:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.replace(temp_path_for(stored_name), path)
+        else:
+            result.missing.append(stored_name)
+    temp_dir = os.path.join(upload_dir(), "tmp")
+    for name in sorted(os.listdir(temp_dir)) if os.path.isdir(temp_dir) else []:
+        path = os.path.join(temp_dir, name)
+        if name not in claimed and now - os.path.getmtime(path) > files.PENDING_MAX_AGE:
+            result.removed.append(name)
+            if fix:
+                os.remove(path)
+    for shard in sorted(os.listdir(upload_dir())):
+        if re.fullmatch(r"[0-9a-f]{2}", shard) and os.path.isdir(os.path.join(upload_dir(), shard)):
+            result.strays.extend(name for name in sorted(os.listdir(os.path.join(upload_dir(), shard)))
+                                 if name not in claimed)
+    return result

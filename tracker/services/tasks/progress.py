@@ -34,7 +34,8 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
     body = required_text(body, _("Progress"), MAX_REPORT)
     percent_done = _percent(percent_done)
     staged = attachments.stage(files)
-    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message):
+    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message,
+                after_commit=lambda: attachments.place(staged)):
         if form_token is not None:
             claim_form_token(actor, form_token)
         now = clock.now()

@@ -21,7 +21,8 @@ def request_closeout(actor, task, summary, files=(), version=None):
     staged = attachments.stage(files)
     if not staged and not _has_evidence(task):
         raise DomainError(_("Attach the evidence of the work done: no file has been reported on this task yet."))
-    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message):
+    with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message,
+                after_commit=lambda: attachments.place(staged)):
         now = clock.now()
         request_ = CloseoutRequest(task=task, requested_by_id=actor.id, summary=summary,
                                    deadline_in_force_on=task.deadline_on, status="pending", created_at=now)
