@@ -215,3 +215,31 @@ def test_a_failed_computation_is_not_kept():
     with pytest.raises(RuntimeError):
         cache.get_or_make("key", broken)
     assert cache.get_or_make("key", lambda: "figures") == "figures"
+
+
+def test_after_a_restore_the_reset_command_shows_fresh_figures(app, runner):
+    """When a restore brings back an older counter, does `flask cache reset` keep a running process from old figures?"""
+    def figure():
+        """A kept figure: how many units there are."""
+        return caching.cached("unit_count", (), lambda: db.session.scalar(db.select(db.func.count()).select_from(Unit)))
+
+    with app.test_request_context():
+        db.session.add(Unit(name="县水利局", kind="department"))
+        db.session.commit()
+    with app.test_request_context():
+        assert figure() == 1  # kept under the counter's value now
+        seen = caching.data_version()
+    with app.test_request_context():
+        # The restore: older data and an older counter, written past the ORM.
+        db.session.execute(db.text("DELETE FROM units"))
+        db.session.execute(db.text("UPDATE data_versions SET version = :v"), {"v": seen - 1})
+        db.session.commit()
+        # The old advice (version + 1) lands on the value the process kept figures under: stale.
+        db.session.execute(db.text("UPDATE data_versions SET version = version + 1"))
+        db.session.commit()
+    with app.test_request_context():
+        assert figure() == 1
+    assert runner.invoke(args=["cache", "reset"]).exit_code == 0
+    with app.test_request_context():
+        assert figure() == 0
+        assert caching.data_version() > seen

@@ -22,7 +22,7 @@ from contextlib import suppress
 
 from cachetools import LRUCache
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, inspect, update
+from sqlalchemy import event, func, inspect, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -144,6 +144,24 @@ def raise_statement(dialect):
         return insert.values(name=COUNTER, version=1).on_conflict_do_update(
             index_elements=[table.c.name], set_={"version": table.c.version + 1})
     return update(table).where(table.c.name == COUNTER).values(version=table.c.version + 1)
+
+
+def reset_statement(dialect, now_ms):
+    """SQL moving the counter past any value a running process may have kept figures under.
+
+    A restore brings back an older counter; raising it by one could land on a value the web
+    processes already kept figures under (for the data before the restore) and show those.
+    The counter jumps to the current time in milliseconds instead, above every count of
+    writes it can have reached.
+    """
+    table = DataVersion.__table__
+    fresh = func.max(table.c.version + 1, now_ms) if dialect == "sqlite" else func.greatest(table.c.version + 1,
+                                                                                              now_ms)
+    if dialect in ("postgresql", "sqlite"):
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        return insert.values(name=COUNTER, version=now_ms).on_conflict_do_update(
+            index_elements=[table.c.name], set_={"version": fresh})
+    return update(table).where(table.c.name == COUNTER).values(version=fresh)
 
 
 def _changes_figures(obj):

@@ -13,6 +13,7 @@ def register(app):
     app.cli.add_command(seed_scale)
     app.cli.add_command(create_user)
     app.cli.add_command(files_cli)
+    app.cli.add_command(cache_cli)
 
     from .jobs_admin import commands as job_commands
 
@@ -114,3 +115,19 @@ def files_check(fix):
             click.echo(f"  {name}")
     if evidence.missing or missing:
         raise SystemExit(1)
+
+
+cache_cli = click.Group("cache", help="The figures each web process keeps (tracker/caching.py).")
+
+
+@cache_cli.command("reset")
+@with_appcontext
+def cache_reset():
+    """After a restore or writes past the ORM: every web process recomputes its figures on its next view."""
+    import time
+
+    from . import caching
+
+    db.session.execute(caching.reset_statement(db.engine.dialect.name, int(time.time() * 1000)))
+    db.session.commit()
+    click.echo("Figures reset: every web process computes them afresh on its next page view.")
