@@ -86,10 +86,12 @@ def measure(url, users, per_user, runs):
         count = db.session.scalar(db.select(db.func.count()).select_from(sign_ins.SignIn))
 
         def old_loader():
+            """The loader before issue 13: the user by primary key."""
             db.session.expunge_all()
             assert db.session.get(User, user_id) is not None
 
         def new_loader():
+            """The loader now: the live sign-in by its token hash, joined with its user."""
             db.session.expunge_all()
             assert sign_ins.load(token) is not None
 
@@ -131,6 +133,7 @@ def pg_schema_url(url):
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
 
     def drop():
+        """Drop the schema and its tables."""
         with engine.begin() as connection:
             connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
