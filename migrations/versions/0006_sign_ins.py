@@ -11,6 +11,9 @@ an admin's reset and a deactivation end every copy of those cookies (issue 13).
 `login_throttles.last_failed_at` lets a user name's failures be forgotten a while
 after the last one (the growing sign-in delay). Neither table raises the figure
 cache's counter (tracker/caching.py: FIGURE_TABLES).
+
+Cookies made before this revision carry a user id, which matches no sign-in:
+after the upgrade everybody signs in once more.
 """
 import sqlalchemy as sa
 from alembic import op

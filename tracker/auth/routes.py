@@ -82,7 +82,7 @@ def change_password():
     """Let a user change their own password (ending their other sign-ins), and list their sign-ins."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = current_user._get_current_object()  # login_user() below needs the user, not the proxy
         try:
             auth_service.change_password(user, form.current_password.data, form.new_password.data, **client())
         except DomainError as error:
