@@ -46,14 +46,29 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+    # A sign-in without "keep me logged in" ends this long after it began (checked on the server, whatever
+    # the browser keeps); a remembered one after REMEMBER_DAYS, which is also the remember cookie's life.
+    SESSION_HOURS = int(os.environ.get("SESSION_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_HOURS)
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "14"))
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_DAYS)
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto / -Host are believed (werkzeug
+    # ProxyFix). 0 believes none: a header any client can send must not choose the address throttled.
+    PROXY_HOPS = int(os.environ.get("TRACKER_PROXY_HOPS", "0"))
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits
 
     PASSWORD_HASH_METHOD = "scrypt"
 
-    # Login throttling: this many failures within the window lock the key.
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Sign-in throttling (services/accounts/throttle.py). A user name gets LOGIN_FREE_FAILURES wrong
+    # passwords free; each further one delays its next attempt 1, 2, 4 … minutes, at most
+    # LOGIN_MAX_DELAY_MINUTES; its failures are forgotten LOGIN_FORGET_HOURS after the last one.
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "3"))
+    LOGIN_MAX_DELAY_MINUTES = int(os.environ.get("LOGIN_MAX_DELAY_MINUTES", "15"))
+    LOGIN_FORGET_HOURS = int(os.environ.get("LOGIN_FORGET_HOURS", "24"))
+    # An address with this many failures (any user names) within the window is "hot": from it, a user
+    # name gets no free failures. It never refuses a right password: behind a proxy everybody shares it.
+    LOGIN_ADDRESS_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FAILURES", "20"))
+    LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 
     TASKS_PER_PAGE = int(os.environ.get("TASKS_PER_PAGE", "20"))
     # Memory per process for the dashboard's and the task list's figures, kept until the data
@@ -118,9 +133,9 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local demo: a fixed key is acceptable because nothing real is stored."""
+    """Local demo: without SECRET_KEY each instance makes its own random key (instance/secret_key)."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    GENERATE_SECRET_KEY = True
 
 
 class ProductionConfig(Config):
@@ -128,6 +143,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    MIN_SECRET_KEY_BYTES = 32  # the key signs every session cookie: shorter keys can be guessed offline
 
 
 class TestingConfig(Config):

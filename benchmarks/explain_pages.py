@@ -1,6 +1,6 @@
 """EXPLAIN ANALYZE every SQL statement of the main pages, as the app runs them, on the benchmark database.
 
-    DATABASE_URL=postgresql://…/tracker_bench TRACKER_ENV=production SECRET_KEY=x \\
+    DATABASE_URL=postgresql://…/tracker_bench TRACKER_ENV=production SECRET_KEY=$(openssl rand -hex 32) \\
         .venv/bin/python benchmarks/explain_pages.py [--runs 5]
 
 Each page is requested in-process (test client, the users of `flask seed-scale`);

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 
@@ -28,8 +29,15 @@ def create_app(test_config=None):
     app.config.from_object(CONFIGS[env])
     if test_config:
         app.config.update(test_config)
-    check_config(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    check_config(app)
+    if app.config["PROXY_HOPS"] > 0:
+        # Only the configured number of proxies' X-Forwarded-* are believed; with 0 (the default) a
+        # client's own X-Forwarded-For is ignored, so it cannot pick the address the throttle counts.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     init_extensions(app)
     from . import security
@@ -49,10 +57,43 @@ def create_app(test_config=None):
     return app
 
 
+def instance_secret_key(instance_path):
+    """The development key of this instance: random, made once and kept in instance/secret_key (mode 600).
+
+    Never a key written in the code: a published key lets anyone sign a session cookie.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as handle:
+            key = handle.read().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    key = secrets.token_hex(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of this instance made it first (or left it empty): use theirs
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip() or key
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 def check_config(app):
     """Refuse to start on settings that would run wrong rather than fail later."""
-    if not app.config.get("SECRET_KEY"):
+    key = app.config.get("SECRET_KEY")
+    if not key:
         raise RuntimeError("SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random string")
+    minimum = app.config.get("MIN_SECRET_KEY_BYTES", 0)
+    if len(key.encode() if isinstance(key, str) else key) < minimum:
+        raise RuntimeError(
+            f"SECRET_KEY is too short: it has {len(key)} characters and needs at least {minimum} bytes. "
+            "Make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
     try:
         ZoneInfo(app.config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -101,18 +142,20 @@ def init_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # No binding to the client's address or browser ("strong" hashed X-Forwarded-For, which any client
+    # sets): the cookies carry a sign-in id that the server checks and can end (services/accounts/sign_ins.py).
+    login_manager.session_protection = None
 
     from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to open this page.")
 
     @login_manager.user_loader
-    def load_user(user_id):
-        from .models import User
+    def load_user(sign_in_id):
+        """The user of a live sign-in (from the session or the remember cookie), once per request."""
+        from .services.accounts import sign_ins
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return sign_ins.load(sign_in_id)
 
 
 def tune_postgres(engine):

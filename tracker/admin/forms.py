@@ -85,3 +85,9 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Reset password"))
+
+
+class ClearSignInDelayForm(FlaskForm):
+    """A button (with its CSRF token) lifting a user's sign-in delay."""
+
+    submit = SubmitField(_l("Clear the sign-in delay"))

@@ -13,7 +13,15 @@ from ..services import DomainError
 from ..services.accounts import units as unit_service
 from ..services.accounts import users as user_service
 from . import bp
-from .forms import ImportUnitsForm, RenameUnitForm, ResetPasswordForm, UnitForm, UserCreateForm, UserEditForm
+from .forms import (
+    ClearSignInDelayForm,
+    ImportUnitsForm,
+    RenameUnitForm,
+    ResetPasswordForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
+)
 
 PER_PAGE = 50
 
@@ -159,8 +167,14 @@ def edit_user(user_id):
         else:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user,
-                           password_form=ResetPasswordForm()), status_for(form)
+    return render_user_page(user, form, ResetPasswordForm(), status_for(form))
+
+
+def render_user_page(user, form, password_form, status):
+    """One user's page: the edit form, the password reset, the sign-in delay and the account status."""
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
+                           clear_delay_form=ClearSignInDelayForm(),
+                           sign_in_delay=user_service.sign_in_delay(user)), status
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -180,7 +194,18 @@ def reset_password(user_id):
             return redirect(url_for("admin.edit_user", user_id=user.id))
     edit_form = UserEditForm(obj=user, formdata=None)
     edit_form.set_unit_choices(unit_service.unit_choices(keep_unit_id=user.unit_id))
-    return render_template("admin/user_form.html", form=edit_form, user=user, password_form=form), 400
+    return render_user_page(user, edit_form, form, 400)
+
+
+@bp.route("/users/<int:user_id>/sign-in-delay", methods=["POST"])
+@permission_required(can_manage_units)
+def clear_sign_in_delay(user_id):
+    """Lift the delay a user's wrong passwords put on signing in."""
+    user = load_or_404(user_service.get_user, user_id)
+    if ClearSignInDelayForm().validate_on_submit():
+        user_service.clear_sign_in_delay(current_user, user)
+        flash(_("%(name)s may sign in again at once.", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -14,11 +14,11 @@ from .task import (
     task_co_units,
 )
 from .unit import Unit
-from .user import LoginThrottle, User
+from .user import LoginThrottle, SignIn, User
 
 __all__ = [
     "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRun", "LoginThrottle",
-    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask",
+    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask", "SignIn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

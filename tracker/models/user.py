@@ -1,4 +1,4 @@
-"""Users, their roles, and login throttling."""
+"""Users, their roles, their sign-ins, and login throttling."""
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -46,6 +46,27 @@ class User(UserMixin, db.Model):
 
     unit = db.relationship("Unit", backref=db.backref("users", lazy="dynamic"))
 
+    # What the session and the remember cookie carry is the random id of one sign-in (SignIn), never
+    # the user id: ending the sign-in row ends every copy of those cookies (Flask-Login's "alternative
+    # token"). Set by services/accounts/sign_ins.py when the user signs in or is loaded from a cookie.
+    sign_in_token = None
+    sign_in = None
+
+    def get_id(self):
+        """The random id of the sign-in this object was loaded through (what the cookies carry)."""
+        if self.sign_in_token is None:
+            raise RuntimeError("this user was not loaded through a sign-in; use sign_ins.start()")
+        return self.sign_in_token
+
+    # UserMixin compares users by get_id(); users loaded outside a sign-in (services, the CLI) have none.
+    def __eq__(self, other):
+        """Two objects are the same user when their ids are equal."""
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
     def set_password(self, password):
         """Hash and store a new password."""
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
@@ -69,10 +90,33 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-class LoginThrottle(db.Model):
-    """Failed login attempts per key (a username or a client address).
+class SignIn(db.Model):
+    """One sign-in of a user: the row every request checks its cookies against.
 
-    Kept in the database, not in process memory, so several workers share it.
+    Only a hash of the random id is stored, so a copy of the table signs nobody in.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)  # sha256 hex of the cookies' id
+    is_remembered = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+    ended_at = db.Column(UTCDateTime)
+    # Shown to the user on their password page so they recognise their devices; never part of the check.
+    client_addr = db.Column(db.String(64))
+    user_agent = db.Column(db.String(200))
+
+    user = db.relationship("User")
+
+
+class LoginThrottle(db.Model):
+    """Failed login attempts per key ("user:" + a typed user name, or "addr:" + a client address).
+
+    Kept in the database, not in process memory, so several workers share it. A user-name row's
+    locked_until is the growing delay; an address row counts failures since first_failed_at.
     """
 
     __tablename__ = "login_throttles"
@@ -80,4 +124,5 @@ class LoginThrottle(db.Model):
     key = db.Column(db.String(160), primary_key=True)
     failures = db.Column(db.Integer, nullable=False, default=0)
     first_failed_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    last_failed_at = db.Column(UTCDateTime)
     locked_until = db.Column(UTCDateTime)

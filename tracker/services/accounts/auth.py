@@ -1,96 +1,100 @@
-"""Logging in, with throttling shared by every worker, and changing passwords."""
-from datetime import timedelta
+"""Signing in and out, and changing one's own password.
+
+Routes pass what they know of the request (the client address as ProxyFix left
+it, the browser's name); nothing here reads the request.
+"""
+import math
+import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ... import clock
 from ...extensions import db
-from ...models import LoginThrottle, User
+from ...models import User
 from .. import DomainError
+from . import passwords, sign_ins, throttle
 
-MIN_PASSWORD_LENGTH = 8
+# One hash of a random password per hashing method, made on first use: checking an unknown user
+# name against it costs what checking a real user's password costs (same method, same scrypt
+# parameters), so the time of a refusal does not tell whether the name exists.
+_DUMMY_HASHES = {}
 
 
 class LoginRefused(DomainError):
-    """Wrong credentials, an inactive account, or too many failures."""
+    """Wrong credentials, an inactive account, or a user name inside its delay."""
 
 
-def _throttle_keys(username, client_addr):
-    keys = ["user:" + username.strip().lower()[:100]]
-    if client_addr:
-        keys.append("addr:" + client_addr[:100])
-    return keys
+class LoginDelayed(LoginRefused):
+    """The user name is inside its delay: refused without the password being checked."""
 
 
-def _locked_until(keys):
-    """The latest lock still in force on any of the keys, or None."""
-    now = clock.now()
-    rows = db.session.scalars(select_throttles(keys)).all()
-    locks = [row.locked_until for row in rows if row.locked_until and row.locked_until > now]
-    return max(locks) if locks else None
+def dummy_hash():
+    """The hash unknown user names are checked against, with the configured method and cost."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
-def select_throttles(keys):
-    """Query for the throttle rows of `keys`."""
-    return db.select(LoginThrottle).where(LoginThrottle.key.in_(keys))
+def password_matches(user, password):
+    """Does `password` match `user`'s hash? For no user, the dummy hash is checked (same work) and False returned."""
+    stored = user.password_hash if user is not None else dummy_hash()
+    matches = check_password_hash(stored, password)
+    return matches and user is not None
 
 
-def _record_failure(keys):
-    """Count a failure against every key; lock a key that reaches the limit in the window."""
-    cfg = current_app.config
-    now = clock.now()
-    window = timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-    for key in keys:
-        row = db.session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, first_failed_at=now)
-            db.session.add(row)
-        elif now - row.first_failed_at > window:
-            row.failures, row.first_failed_at, row.locked_until = 0, now, None
-        row.failures += 1
-        # An address carries many users: give it a wider allowance than one account.
-        limit = cfg["LOGIN_MAX_FAILURES"] * (4 if key.startswith("addr:") else 1)
-        if row.failures >= limit:
-            row.locked_until = now + window
-    db.session.commit()
-
-
-def clear_failures(username):
-    """Forget the failed attempts of a user name (after a success or an admin's reset)."""
-    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.key == _throttle_keys(username, None)[0]))
+def _delay_message(until):
+    """The refusal shown during a user name's delay."""
+    minutes = max(1, math.ceil((until - clock.now()).total_seconds() / 60))
+    return ngettext("Too many failed attempts for this user name. Try again in %(num)d minute.",
+                    "Too many failed attempts for this user name. Try again in %(num)d minutes.", minutes)
 
 
 def authenticate(username, password, client_addr=None):
     """Return the active user for these credentials, or raise LoginRefused with a message."""
-    keys = _throttle_keys(username or "", client_addr)
-    locked = _locked_until(keys)
-    if locked is not None:
-        minutes = max(1, int((locked - clock.now()).total_seconds() // 60) + 1)
-        raise LoginRefused(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
+    state = throttle.read(username, client_addr)
+    until = state.delayed_until()
+    if until is not None:
+        raise LoginDelayed(_delay_message(until))
     user = db.session.scalar(db.select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.check_password(password or ""):
-        _record_failure(keys)
+    if not password_matches(user, password or ""):
+        throttle.record_failure(username, client_addr, state)
         raise LoginRefused(_("Wrong user name or password."))
     if not user.is_active:
         raise LoginRefused(_("This account has been deactivated. Ask the administrator."))
-    clear_failures(username)
+    throttle.clear(username)
     user.last_login_at = clock.now()
     db.session.commit()
     return user
 
 
-def validate_new_password(password):
-    """Raise DomainError when a new password is too weak."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+def sign_in(username, password, remember=False, client_addr=None, user_agent=None):
+    """Check the credentials and record a new sign-in; the user comes back with its id attached for the cookies."""
+    user = authenticate(username, password, client_addr)
+    sign_ins.start(user, remember, client_addr, user_agent)
+    return user
 
 
-def change_password(user, current_password, new_password):
-    """Change the user's own password after checking the current one."""
-    if not user.check_password(current_password or ""):
+def sign_out(user):
+    """End the sign-in `user` was loaded through: its session and remember cookies stop working everywhere."""
+    sign_ins.end(user.sign_in)
+
+
+def change_password(user, current_password, new_password, client_addr=None, user_agent=None):
+    """Change the user's own password, ending all their sign-ins; returns the new sign-in of this browser.
+
+    Every sign-in ends, the one in use included, since its cookies may be the copied ones the
+    change is meant to stop; this browser gets a fresh sign-in with the same "keep me logged in".
+    """
+    if not check_password_hash(user.password_hash, current_password or ""):
         raise DomainError(_("The current password is wrong."))
-    validate_new_password(new_password)
+    passwords.check_strength(new_password, user.username, user.password_hash)
+    remember = bool(user.sign_in is not None and user.sign_in.is_remembered)
     user.set_password(new_password)
     user.must_change_password = False
+    sign_ins.end_all(user)
     db.session.commit()
+    return sign_ins.start(user, remember, client_addr, user_agent)

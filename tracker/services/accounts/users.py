@@ -13,8 +13,8 @@ from ...models import Unit, User
 from ...models.types import db_int
 from ...models.user import LEADER, ROLES, UNIT_ROLES
 from .. import DomainError, audit
-from . import auth
-from .auth import validate_new_password
+from . import sign_ins, throttle
+from .passwords import check_strength
 from .units import require_admin
 
 USERNAME_RE = re.compile(r"^[\w.@-]+$")
@@ -117,7 +117,7 @@ def create_user(actor, username, display_name, role, password, unit_name=None, e
         "role": role,
     }
     values["email"], values["phone"] = _clean_contact(email, phone)
-    validate_new_password(password)
+    check_strength(password, values["username"])
     user = User(is_active=True, **values)
     user.set_password(password)
     try:
@@ -158,7 +158,11 @@ def update_user(actor, user, display_name, role, unit_id=None, title=None, email
 
 
 def set_user_active(actor, user, is_active):
-    """Deactivate a user (who can no longer log in; open sessions end) or reactivate them."""
+    """Deactivate a user (who can no longer log in; their sign-ins end) or reactivate them.
+
+    Reactivating starts nothing again: the sign-ins ended at deactivation stay ended, so an old
+    cookie does not come back to life with the account.
+    """
     require_admin(actor)
     if not is_active and actor is not None and actor.id == user.id:
         raise DomainError(_("You cannot deactivate your own account."))
@@ -166,6 +170,8 @@ def set_user_active(actor, user, is_active):
         return user
     before = "active" if user.is_active else "inactive"
     user.is_active = bool(is_active)
+    if not is_active:
+        sign_ins.end_all(user)
     _audit(actor, user, "user_reactivated" if is_active else "user_deactivated",
            from_status=before, to_status="active" if is_active else "inactive")
     db.session.commit()
@@ -173,15 +179,30 @@ def set_user_active(actor, user, is_active):
 
 
 def reset_password(actor, user, new_password):
-    """Set a new password chosen by the admin; the user must change it at next login."""
+    """Set a new password chosen by the admin, ending the user's sign-ins; they must change it at next login."""
     require_admin(actor)
-    validate_new_password(new_password)
+    check_strength(new_password, user.username, user.password_hash)
     user.set_password(new_password)
     user.must_change_password = True
-    auth.clear_failures(user.username)  # a reset also lifts a lock-out
+    sign_ins.end_all(user)
+    throttle.clear(user.username)  # a reset also lifts a sign-in delay
     _audit(actor, user, "user_password_reset")
     db.session.commit()
     return user
+
+
+def clear_sign_in_delay(actor, user):
+    """Forget the user's wrong passwords and lift their sign-in delay (the administrator's button)."""
+    require_admin(actor)
+    throttle.clear(user.username)
+    _audit(actor, user, "user_sign_in_delay_cleared")
+    db.session.commit()
+    return user
+
+
+def sign_in_delay(user):
+    """(wrong passwords counted, delayed until or None) of a user, for the administrator's page."""
+    return throttle.status(user.username)
 
 
 @dataclass
