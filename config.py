@@ -107,6 +107,10 @@ class Config:
     # A delivery that failed this many times is marked failed (kept, and retryable by hand).
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
     WEBHOOK_TIMEOUT = int(os.environ.get("WEBHOOK_TIMEOUT", "10"))  # seconds
+    # Robots are reached over https only, never at the server's own addresses (loopback,
+    # link-local incl. 169.254.169.254), unless listed here (comma-separated hosts).
+    WEBHOOK_ALLOW_HTTP = os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1"
+    WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
     # Tasks a weekly-alert digest lists, the worst first; it counts the rest and links the task list.
     # At province scale the county summary would otherwise list ~9,000 red tasks (a 5 MB mail). 0: no limit.
     ALERT_MAX_ROWS = int(os.environ.get("ALERT_MAX_ROWS", "50"))
@@ -157,6 +161,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Bulletins a test generates without its own directory land outside the working tree.
     BULLETIN_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "tracker-test-bulletins")
+    # The robot doubles of the tests answer on loopback over http (tests of the guard clear these).
+    WEBHOOK_ALLOW_HTTP = True
+    WEBHOOK_ALLOWED_HOSTS = "127.0.0.1"
 
 
 CONFIGS = {

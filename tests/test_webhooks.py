@@ -204,3 +204,40 @@ def test_markdown_in_unit_names_and_titles_reaches_the_robot_as_plain_text(app, 
         assert raw not in content, raw
     assert "［点此］（http://evil.example）" in content and "＜font color=\"info\"＞已完成" in content
     assert content.startswith("### ") and content.count("\n### ") == 0  # one heading: the subject's own
+
+
+@pytest.mark.parametrize("url", [
+    "https://127.0.0.1/cgi-bin/webhook/send?key=K", "https://[::1]/cgi-bin/webhook/send?key=K",
+    "https://169.254.169.254/cgi-bin/webhook/send?key=K", "https://0.0.0.0/cgi-bin/webhook/send?key=K",
+    "https://[::ffff:127.0.0.1]:22/cgi-bin/webhook/send?key=K", "http://qyapi.example/cgi-bin/webhook/send?key=K",
+])
+def test_robot_addresses_of_the_server_itself_are_refused_when_saved(app, alert_county, url):
+    """Are loopback, link-local (metadata), 0.0.0.0 and mapped forms, and plain http refused as robot addresses?"""
+    app.config.update(WEBHOOK_ALLOWED_HOSTS="", WEBHOOK_ALLOW_HTTP=False)
+    with app.app_context(), pytest.raises(DomainError):
+        set_robot(alert_county, "wecom", url)
+
+
+def test_a_name_resolving_to_loopback_is_refused_when_sending(app, alert_county, robot_server, smtp_server):
+    """Is a robot whose name resolves to the server itself refused at the connection, and its message failed?"""
+    with app.app_context():
+        set_robot(alert_county, "wecom", f"http://localhost:{robot_server.server.server_address[1]}"
+                                         "/cgi-bin/webhook/send?key=K-1")
+        app.config["WEBHOOK_ALLOWED_HOSTS"] = ""  # as in production: nothing on loopback
+        weekly.run_weekly_alert(MONDAY)
+        outbox.dispatch_due()
+        [row] = robot_rows()
+        assert row.status != "sent" and "address not allowed" in (row.last_error or "")
+    assert robot_server.requests == []
+
+
+def test_a_redirect_from_a_robot_is_not_followed(app, alert_county, robot_server, smtp_server):
+    """When a robot answers with a redirect, is it not followed and the message kept as not delivered?"""
+    robot_server.replies = [(302, {"errcode": 0})] * 12
+    with app.app_context():
+        set_robot(alert_county, "wecom", f"{robot_server.url}/cgi-bin/webhook/send?key=K-2")
+        weekly.run_weekly_alert(MONDAY)
+        outbox.dispatch_due()
+        [row] = robot_rows()
+        assert row.status != "sent" and "redirects are not followed" in (row.last_error or "")
+    assert len(robot_server.requests) == 1

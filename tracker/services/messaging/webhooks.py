@@ -11,8 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from flask import current_app
@@ -24,6 +22,7 @@ from ...extensions import db
 from ...models import Unit
 from .. import DomainError, audit
 from ..accounts.units import require_admin
+from . import outbound
 from .mailer import DeliveryError
 
 
@@ -62,6 +61,10 @@ def clean_webhook(kind, url, secret):
         raise WebhookError(_("The webhook address has an invalid port.")) from None
     if parts.scheme not in ("https", "http") or not parts.hostname or "@" in parts.netloc:
         raise WebhookError(_("The webhook address must be a web address starting with https://."))
+    try:
+        outbound.check_url(url)
+    except outbound.AddressRefused as error:
+        raise WebhookError(str(error)) from None
     token = TOKEN_PARAMS[kind]
     if not parse_qs(parts.query).get(token, [""])[0].strip():
         raise WebhookError(_("This is not a %(kind)s address: it has no %(param)s= parameter. Copy the address "
@@ -126,19 +129,23 @@ def signed_url(url, secret):
 
 
 def post(kind, url, secret, title, markdown):
-    """Send one markdown message to a robot; DeliveryError when it was not accepted."""
+    """Send one markdown message to a robot; DeliveryError when it was not accepted.
+
+    Through outbound.post_json: only to allowed addresses, checked on the one connected to,
+    and no redirect is followed (a robot never answers with one).
+    """
     target = signed_url(url, secret) if kind == "dingtalk" else url
     body = json.dumps(payload(kind, title, markdown), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(target, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=current_app.config["WEBHOOK_TIMEOUT"]) as response:
-            reply = response.read(65536)
-    except urllib.error.HTTPError as error:
-        raise DeliveryError(f"HTTP {error.code} {error.reason} from {mask_url(url)}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DeliveryError(f"cannot reach {mask_url(url)}: {reason}") from None
+        status, reason, reply = outbound.post_json(target, body, current_app.config["WEBHOOK_TIMEOUT"])
+    except outbound.AddressRefused as error:
+        raise DeliveryError(f"address not allowed: {mask_url(url)}: {error}") from None
+    except OSError as error:
+        raise DeliveryError(f"cannot reach {mask_url(url)}: {error}") from None
+    if 300 <= status < 400:
+        raise DeliveryError(f"HTTP {status} {reason} from {mask_url(url)}: redirects are not followed")
+    if status >= 400:
+        raise DeliveryError(f"HTTP {status} {reason} from {mask_url(url)}")
     _check_reply(reply, url)
 
 
