@@ -256,6 +256,15 @@ def alert_county(app, monday):
         return build_county()
 
 
+def run_requests(app):
+    """Do what the scheduler's tick does with the "run now" requests of the jobs page; returns how many ran."""
+    from tracker.jobs import requests
+    from tracker.jobs.overview import describe
+
+    with app.app_context():
+        return requests.pick_up(describe)
+
+
 def flask_env(app, **extra):
     """Environment for a `flask` subprocess on the test database, with the app's mail and link settings."""
     import os

@@ -149,6 +149,6 @@ def test_in_process_scheduler_only_inside_flask_run(app, mail_down):
         started = scheduler.start_in_process(app)
     try:
         assert started is not None and started.running
-        assert {job.id for job in started.get_jobs()} <= {"outbox", "catch_up"}
+        assert {job.id for job in started.get_jobs()} <= {"outbox", "catch_up", "heartbeat", "tick"}
     finally:
         started.shutdown(wait=True)

@@ -10,6 +10,7 @@ DingTalk robots with 加签 need timestamp (ms) and sign = base64(HMAC-SHA256(se
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -138,7 +139,11 @@ def post(kind, url, secret, title, markdown):
         raise DeliveryError(f"HTTP {error.code} {error.reason} from {mask_url(url)}") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise DeliveryError(f"cannot reach {mask_url(url)}: {reason}") from None
+        # whole_channel: this robot's address is down; its other messages of the pass wait for the next one.
+        raise DeliveryError(f"cannot reach {mask_url(url)}: {reason}", whole_channel=True) from None
+    except http.client.HTTPException as error:  # BadStatusLine and the like: not an HTTP server answering
+        raise DeliveryError(f"no valid HTTP answer from {mask_url(url)}: {type(error).__name__}: {error}",
+                            whole_channel=True) from None
     _check_reply(reply, url)
 
 
