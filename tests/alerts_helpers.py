@@ -31,6 +31,7 @@ MONDAY = date(2026, 11, 23)  # ISO week 2026-W48
 MONDAY_0830 = datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
 BASE_URL = "https://dc.yunxi.example"
 SMTP_USER, SMTP_PASSWORD = "tracker", "right-password"
+EMAIL_COUNT = 6  # mails the weekly alert of build_county() sends (the inbox gets 8 messages)
 
 
 def free_port():
@@ -47,14 +48,20 @@ class MailSink:
         self.messages = []
         self.lock = threading.Lock()
         self.delay = 0.0  # seconds per mail: a slow server makes concurrent senders overlap
+        self.started = 0  # mails whose DATA the server has begun to take (counted before the delay)
+        self.reply_delay = 0.0  # seconds between keeping a mail and answering 250
 
     async def handle_DATA(self, server, session, envelope):
         """Keep the mail, parsed, with its envelope recipients."""
+        with self.lock:
+            self.started += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), parsed))
+        if self.reply_delay:  # the mail is kept (it will be delivered) but the client does not hear so yet
+            await asyncio.sleep(self.reply_delay)
         return "250 OK"
 
 
