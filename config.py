@@ -111,6 +111,21 @@ class Config:
     # link-local incl. 169.254.169.254), unless listed here (comma-separated hosts).
     WEBHOOK_ALLOW_HTTP = os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1"
     WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
+    # Delivery (outbox.py): a pass holds each message for OUTBOX_LEASE seconds, renewed every
+    # OUTBOX_HEARTBEAT while the channel is sending, so no other pass takes a message being sent;
+    # each channel (email, WeCom, DingTalk) is sent by a worker of its own, which stops taking
+    # messages after OUTBOX_CHANNEL_BUDGET seconds so a hanging server cannot hold a pass forever.
+    OUTBOX_LEASE = float(os.environ.get("OUTBOX_LEASE", "120"))
+    OUTBOX_HEARTBEAT = float(os.environ.get("OUTBOX_HEARTBEAT", "15"))
+    OUTBOX_CHANNEL_BUDGET = float(os.environ.get("OUTBOX_CHANNEL_BUDGET", "50"))
+    # Job runs (job_runs.py) write a heartbeat every JOB_HEARTBEAT seconds; a "running" run without
+    # one for JOB_STALE seconds belongs to a dead process and is taken over.
+    JOB_HEARTBEAT = float(os.environ.get("JOB_HEARTBEAT", "15"))
+    JOB_STALE = float(os.environ.get("JOB_STALE", "120"))
+    # The scheduler's tick: its heartbeat, "run now" requests, runs of dead processes taken over.
+    # The jobs page says no scheduler runs when none has beaten for SCHEDULER_STALE seconds.
+    SCHEDULER_TICK = float(os.environ.get("SCHEDULER_TICK", "5"))
+    SCHEDULER_STALE = float(os.environ.get("SCHEDULER_STALE", "60"))
     # Tasks a weekly-alert digest lists, the worst first; it counts the rest and links the task list.
     # At province scale the county summary would otherwise list ~9,000 red tasks (a 5 MB mail). 0: no limit.
     ALERT_MAX_ROWS = int(os.environ.get("ALERT_MAX_ROWS", "50"))

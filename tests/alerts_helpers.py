@@ -31,6 +31,7 @@ MONDAY = date(2026, 11, 23)  # ISO week 2026-W48
 MONDAY_0830 = datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
 BASE_URL = "https://dc.yunxi.example"
 SMTP_USER, SMTP_PASSWORD = "tracker", "right-password"
+EMAIL_COUNT = 6  # mails the weekly alert of build_county() sends (the inbox gets 8 messages)
 
 
 def free_port():
@@ -47,14 +48,20 @@ class MailSink:
         self.messages = []
         self.lock = threading.Lock()
         self.delay = 0.0  # seconds per mail: a slow server makes concurrent senders overlap
+        self.started = 0  # mails whose DATA the server has begun to take (counted before the delay)
+        self.reply_delay = 0.0  # seconds between keeping a mail and answering 250
 
     async def handle_DATA(self, server, session, envelope):
         """Keep the mail, parsed, with its envelope recipients."""
+        with self.lock:
+            self.started += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         parsed = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), parsed))
+        if self.reply_delay:  # the mail is kept (it will be delivered) but the client does not hear so yet
+            await asyncio.sleep(self.reply_delay)
         return "250 OK"
 
 
@@ -256,6 +263,15 @@ def alert_county(app, monday):
         return build_county()
 
 
+def run_requests(app):
+    """Do what the scheduler's tick does with the "run now" requests of the jobs page; returns how many ran."""
+    from tracker.jobs import requests
+    from tracker.jobs.overview import describe
+
+    with app.app_context():
+        return requests.pick_up(describe)
+
+
 def flask_env(app, **extra):
     """Environment for a `flask` subprocess on the test database, with the app's mail and link settings."""
     import os
@@ -264,7 +280,9 @@ def flask_env(app, **extra):
     env.update(TRACKER_ENV="development", FLASK_APP="wsgi", SECRET_KEY="testing",
                DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], TRACKER_BASE_URL=app.config["TRACKER_BASE_URL"],
                MAIL_SERVER=str(app.config["MAIL_SERVER"]), MAIL_PORT=str(app.config["MAIL_PORT"]),
-               MAIL_DEFAULT_SENDER="duchashi@yunxi.example", MAIL_TIMEOUT="5", PYTHONUNBUFFERED="1")
+               MAIL_DEFAULT_SENDER="duchashi@yunxi.example", MAIL_TIMEOUT="5", PYTHONUNBUFFERED="1",
+               # The robot doubles answer on loopback over http, as in the test app's config.
+               WEBHOOK_ALLOW_HTTP="1", WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
     env.pop("TRACKER_SCHEDULER_IN_PROCESS", None)
     env.update({key: str(value) for key, value in extra.items()})
     return env

@@ -20,8 +20,8 @@ DEMO_PASSWORD = "test-password-1"
 # Listed before any module that imports them (dashboard_helpers uses workflow_helpers),
 # so pytest rewrites their asserts.
 pytest_plugins = [
-    "tests.alerts_helpers", "tests.bulletin_helpers", "tests.indicator_helpers", "tests.workflow_helpers",
-    "tests.dashboard_helpers",
+    "tests.alerts_helpers", "tests.delivery_helpers", "tests.bulletin_helpers", "tests.indicator_helpers",
+    "tests.workflow_helpers", "tests.dashboard_helpers",
 ]
 
 

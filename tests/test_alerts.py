@@ -242,11 +242,12 @@ def test_a_run_alive_elsewhere_is_left_alone_and_a_dead_one_is_taken_over(app, a
 
     with app.app_context():
         db.session.add(JobRun(job="weekly_alert", period_key="2026-W48", status="running", trigger="scheduler",
-                              started_at=clock.now() - timedelta(minutes=5)))
+                              started_at=clock.now() - timedelta(minutes=5),
+                              heartbeat_at=clock.now() - timedelta(seconds=10)))
         db.session.commit()
         skipped = weekly.run_weekly_alert(MONDAY)
         assert skipped.run is None and db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
-        with clock.frozen(monday + timedelta(hours=1)):  # nothing has moved for an hour: that process died
+        with clock.frozen(monday + timedelta(hours=1)):  # no heartbeat for an hour: that process died
             taken = weekly.run_weekly_alert(MONDAY, trigger="cli")
             outbox.dispatch_due()
         assert taken.run.status == "done" and taken.run.trigger == "cli"

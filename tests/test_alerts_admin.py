@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.alerts_helpers import MailSink, SmtpServer, free_port, point_mail_at
+from tests.alerts_helpers import MailSink, SmtpServer, free_port, point_mail_at, run_requests
 from tracker.extensions import db
 from tracker.models import JobRun, OutboxMessage
 
@@ -30,16 +30,21 @@ def test_who_may_open_the_jobs_pages(client, auth, alert_county, mail_down, user
 
 
 def test_run_now_sends_once_and_resend_needs_confirmation(app, client, auth, alert_county, smtp_server):
-    """Does "run now" send the week once, and a resend only with the box ticked, each run listed?"""
+    """Does "run now" (done by the scheduler's tick) send the week once, and a resend only with the box ticked?"""
     login(client, auth, "supervisor")
-    first = client.post("/admin/jobs/weekly_alert/run", follow_redirects=True)
-    assert "2026-W48 done: 14 messages." in first.get_data(as_text=True)
-    again = client.post("/admin/jobs/weekly_alert/run", follow_redirects=True)
-    assert "already sent" in again.get_data(as_text=True)
+    client.post("/admin/jobs/weekly_alert/run")
+    assert run_requests(app) == 1
+    # The outcome is stored in the office's language (zh_CN), like a run's notes.
+    assert "2026-W48已完成：共14条消息。" in client.get("/admin/jobs").get_data(as_text=True)
+    client.post("/admin/jobs/weekly_alert/run")
+    assert run_requests(app) == 1
+    assert "已经发送过" in client.get("/admin/jobs").get_data(as_text=True)
     unconfirmed = client.post("/admin/jobs/weekly_alert/run", data={"force": "1"}, follow_redirects=True)
     assert "Tick the box" in unconfirmed.get_data(as_text=True)
+    assert run_requests(app) == 0
     assert len(smtp_server.messages) == 6
     client.post("/admin/jobs/weekly_alert/run", data={"force": "1", "confirm": "1"})
+    run_requests(app)
     assert len(smtp_server.messages) == 12
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert re.findall(r'data-run="\d+" data-status="(\w+)"', page) == ["done", "done"]
@@ -55,6 +60,7 @@ def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, alert_
     point_mail_at(app, server.port)
     login(client, auth, "admin")
     client.post("/admin/jobs/weekly_alert/run")
+    run_requests(app)
     page = client.get("/admin/jobs/outbox?status=pending").get_data(as_text=True)
     assert page.count('data-status="pending"') == 6 and "cannot connect to SMTP server" in page
     assert "shuili-head@yunxi.example" in page
@@ -62,8 +68,9 @@ def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, alert_
         message_id = db.session.scalar(db.select(OutboxMessage.id).order_by(OutboxMessage.id))
     server.start()
     try:
-        response = client.post(f"/admin/jobs/outbox/{message_id}/retry", follow_redirects=True)
-        assert "1 sent, 0 failed." in response.get_data(as_text=True)
+        client.post(f"/admin/jobs/outbox/{message_id}/retry")
+        assert run_requests(app) == 1
+        assert "发送成功1条，失败0条。" in client.get("/admin/jobs").get_data(as_text=True)
         assert len(server.messages) == 1  # only the retried one; the others wait for their backoff
     finally:
         server.stop()
@@ -82,5 +89,6 @@ def test_robot_address_is_masked_on_the_outbox_page(app, client, auth, alert_cou
         db.session.commit()
     login(client, auth, "admin")
     client.post("/admin/jobs/weekly_alert/run")
+    run_requests(app)
     page = client.get("/admin/jobs/outbox").get_data(as_text=True)
     assert "key=…5aaa" in page and "693a91f6" not in page

@@ -68,7 +68,9 @@ def test_two_schedulers_send_the_weekly_alert_once_and_number_the_bulletin_once(
             process.send_signal(signal.SIGTERM)
             outputs.append(finish(process, timeout=30))
     assert all(process.returncode == 0 for process in processes), outputs
-    assert all("Scheduler started" in output and "caught up: none" in output for output in outputs), outputs
+    # Both normally fire at the second; on a busy machine a process may start after it and catch the
+    # week up instead. Either way each job must have run once: that is what is checked below.
+    assert all("Scheduler started" in output for output in outputs), outputs
     with app.app_context():
         runs = db.session.execute(db.select(JobRun.job, JobRun.period_key, JobRun.status)).all()
         assert sorted(job for job, _key, _status in runs) == ["monthly_bulletin", "weekly_alert"]

@@ -241,3 +241,21 @@ def test_a_redirect_from_a_robot_is_not_followed(app, alert_county, robot_server
         [row] = robot_rows()
         assert row.status != "sent" and "redirects are not followed" in (row.last_error or "")
     assert len(robot_server.requests) == 1
+
+
+def test_the_outbox_shows_socket_errors_to_the_administrator_only(app, client, auth, alert_county, smtp_server):
+    """Does the office see what kind of failure a robot message had, and only the administrator its words?"""
+    port = free_port()  # nothing listens there
+    with app.app_context():
+        set_robot(alert_county, "wecom", f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key=K-3")
+        weekly.run_weekly_alert(MONDAY)
+        outbox.dispatch_due()
+        [row] = robot_rows()
+        assert f"127.0.0.1:{port}" in row.last_error
+    for username, sees_detail in (("supervisor", False), ("admin", True)):
+        auth.login(username)
+        client.post("/lang/en")
+        page = client.get("/admin/jobs/outbox").get_data(as_text=True)
+        assert ("Connection refused" in page) is sees_detail, username  # the socket's own words
+        assert ("The robot could not be reached" in page) is not sees_detail, username
+        auth.logout()

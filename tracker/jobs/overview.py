@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
-from ..services import DomainError, job_runs
+from ..services import job_runs
 from ..services.messaging import outbox
-from .schedule import JOBS, JOBS_BY_ID, OFF, Job, parse_schedule
+from . import requests
+from .schedule import JOBS, OFF, Job, parse_schedule
 
 DAY_NAMES = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
              "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
@@ -52,6 +53,18 @@ class JobView:
         return describe_schedule(self.expression)
 
 
+def page(runs):
+    """What the jobs page shows besides the list of runs: jobs, requests, the scheduler, delivery progress."""
+    recent = requests.recent_requests()
+    jobs = overview()
+    shown = [view.last_run for view in jobs if view.last_run is not None] + list(runs)
+    progress = requests.run_progress(sorted({run.id for run in shown}))
+    beat, alive = requests.scheduler_status()
+    return {"jobs": jobs, "requests": recent, "progress": progress, "scheduler_beat": beat,
+            "scheduler_alive": alive, "resend_key": requests.next_resend_key(),
+            "busy": requests.is_busy(recent, shown, progress)}
+
+
 def overview():
     """Each job with its schedule, next time and latest recorded run, for the admin page."""
     tz = ZoneInfo(current_app.config["TIMEZONE"])
@@ -69,20 +82,15 @@ def overview():
     return views
 
 
-def run_now(actor, job_id, force=False):
-    """Run a job at once for the admin page; `force` resends a week that was already sent."""
-    job_runs.require_job_manager(actor)
-    if job_id not in JOBS_BY_ID:
-        raise DomainError(_("There is no such job."))
-    if job_id == "weekly_alert":
-        return JOBS_BY_ID[job_id].run(trigger="admin", actor=actor, force=force)
-    return JOBS_BY_ID[job_id].run(trigger="admin", actor=actor)
-
-
 def describe(result):
     """A one-line account of a job's result, for logs and the admin page."""
     if isinstance(result, outbox.DispatchResult):
-        return _("%(sent)d sent, %(failed)d failed.", sent=result.sent, failed=result.failed)
+        text = _("%(sent)d sent, %(failed)d failed.", sent=result.sent, failed=result.failed)
+        if result.resent:
+            text += " " + _("%(num)d resent after an interruption.", num=result.resent)
+        if result.left:
+            text += " " + _("The rest waits for the next pass (time budget reached).")
+        return text
     if isinstance(result, job_runs.RunOutcome):
         if result.run is None:
             return result.skipped_reason or ""

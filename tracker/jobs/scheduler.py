@@ -2,9 +2,13 @@
 
 The scheduler is a process of its own (`flask scheduler run`, APScheduler's
 BlockingScheduler); web workers never start it, so four gunicorn workers do not
-send four copies. On start, a run missed while the
-process was down is caught up. A single-process `flask run` demo may host the
-scheduler in a background thread instead (TRACKER_SCHEDULER_IN_PROCESS=1).
+send four copies. On start, a run left "running" by a process that died (no
+heartbeat for JOB_STALE) is taken over and finished, then a run missed while the
+process was down is caught up. Every SCHEDULER_TICK seconds the process writes
+its heartbeat (the jobs page shows it), takes over runs of processes that died
+meanwhile, and runs the "run now" requests of the jobs page (requests.py). A
+single-process `flask run` demo may host the scheduler in a background thread
+instead (TRACKER_SCHEDULER_IN_PROCESS=1).
 """
 import atexit
 import logging
@@ -16,12 +20,15 @@ from zoneinfo import ZoneInfo
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from .. import clock
 from ..extensions import db
+from ..services import job_runs
 from ..services.messaging import outbox
+from . import requests
 from .overview import describe
-from .schedule import JOBS, JOBS_BY_ID, parse_schedule
+from .schedule import JOBS, JOBS_BY_ID, parse_schedule, resume
 
 log = logging.getLogger(__name__)
 MAX_LOOKBACK_STEPS = 5000  # fire times walked through to find the last one (dense test schedules stop early)
@@ -97,12 +104,69 @@ def build_scheduler(app, scheduler_class=BlockingScheduler, found_triggers=None)
     return scheduler
 
 
+def take_over_stale(app, trigger="takeover"):
+    """Take over and finish each run whose process stopped beating; returns the ids of the runs finished here."""
+    finished = []
+    with app.app_context():
+        for stale in job_runs.stale_runs():
+            run = job_runs.take_over(stale, trigger)
+            if run is None:
+                continue  # another scheduler took it first
+            log.warning("job %s for %s: its process stopped (last heartbeat %s); taken over", run.job,
+                        run.period_key, stale.heartbeat_at)
+            try:
+                outcome = resume(run)
+            except Exception:
+                log.exception("job %s for %s: the takeover failed", run.job, run.period_key)
+                db.session.rollback()
+                continue
+            log.info("job %s (takeover): %s", run.job, describe(outcome))
+            finished.append(run.id)
+    return finished
+
+
+def beat(app, owner, started_at):
+    """The scheduler's heartbeat (a job of its own, so a long run never stops it)."""
+    with app.app_context():
+        try:
+            requests.beat(owner, started_at)
+        except Exception as error:  # the database is down: the page will say no scheduler runs, which is true
+            db.session.rollback()
+            log.warning("scheduler heartbeat not written: %s", error)
+
+
+def tick(app):
+    """Runs of dead processes taken over, orphaned requests closed, then the waiting "run now" requests."""
+    take_over_stale(app)
+    with app.app_context():
+        try:
+            requests.abandon_orphans()
+            requests.pick_up(describe)
+        except Exception:
+            log.exception("scheduler tick failed")
+            db.session.rollback()
+
+
+def add_ticks(app, scheduler):
+    """Add the heartbeat and the request tick to a scheduler; returns this process's owner name."""
+    owner, started_at = job_runs.process_owner(), clock.now()
+    every = IntervalTrigger(seconds=float(app.config["SCHEDULER_TICK"]))
+    scheduler.add_job(beat, every, args=(app, owner, started_at), id="heartbeat", name="heartbeat",
+                      replace_existing=True)
+    scheduler.add_job(tick, every, args=(app,), id="tick", name="run-now requests", replace_existing=True)
+    beat(app, owner, started_at)
+    return owner
+
+
 def run_scheduler(app):
-    """The scheduler process: check the settings, catch up, then fire jobs until stopped."""
+    """The scheduler process: check the settings, take over dead runs, catch up, then fire jobs until stopped."""
     found = triggers(app)
     scheduler = build_scheduler(app, BlockingScheduler, found)
+    owner = add_ticks(app, scheduler)
+    taken = take_over_stale(app)
     caught_up = catch_up(app, found)
-    click.echo(f"Scheduler started (time zone {app.config['TIMEZONE']}); caught up: {', '.join(caught_up) or 'none'}")
+    click.echo(f"Scheduler started (time zone {app.config['TIMEZONE']}); caught up: {', '.join(caught_up) or 'none'}"
+               f"; taken over: {len(taken)}")
     signal.signal(signal.SIGTERM, lambda *_args: scheduler.shutdown(wait=True))
     try:
         for line in schedule_lines(app, found):
@@ -110,6 +174,8 @@ def run_scheduler(app):
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    with app.app_context():
+        requests.sign_off(owner)
     click.echo("Scheduler stopped.")
 
 
@@ -138,6 +204,7 @@ def start_in_process(app):
         return None  # the reloader's watcher process: only the child that serves starts it
     found = triggers(app)
     scheduler = build_scheduler(app, BackgroundScheduler, found)
+    add_ticks(app, scheduler)  # "run now" on the jobs page is done by this scheduler's tick
     scheduler.add_job(catch_up, args=(app, found), id="catch_up")  # once, right away, off the startup path
     scheduler.start()
     atexit.register(lambda: scheduler.running and scheduler.shutdown(wait=False))

@@ -45,7 +45,8 @@ def alerts_weekly(day, dry_run, force):
 
 
 @outbox_cli.command("send")
-@click.option("--limit", type=click.IntRange(1, 10000), default=outbox.BATCH, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=outbox.BATCH, show_default=True,
+              help="At most this many messages per channel in this pass.")
 @with_appcontext
 def outbox_send(limit):
     """Send the outbox messages that are due now."""

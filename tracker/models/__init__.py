@@ -2,7 +2,7 @@
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
 from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
-from .jobs import DataVersion, JobRun, OutboxMessage
+from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .task import (
     Attachment,
     CloseoutRequest,
@@ -18,7 +18,7 @@ from .user import LoginThrottle, SignIn, User
 
 __all__ = [
     "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
-    "ExtensionRequest", "Indicator", "IndicatorResult", "JobRun", "LoginThrottle",
-    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask", "SignIn",
+    "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
+    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask", "SchedulerBeat", "SignIn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

@@ -120,27 +120,36 @@ def run_notes(plan):
         return "\n".join(notes)
 
 
-def run_weekly_alert(day=None, trigger="cli", actor=None, force=False):
-    """Send the week's alert once; a forced resend (admin) sends it again. Returns a RunOutcome."""
+def run_weekly_alert(day=None, trigger="cli", actor=None, force=False, resend_key=None):
+    """Send the week's alert once; a forced resend (admin) sends it again. Returns a RunOutcome.
+
+    `resend_key` names the resend (2026-W48+r1) the office asked for, so asking twice sends it once.
+    """
     if trigger in ("admin", "resend") or force:
         job_runs.require_job_manager(actor)
     day = day or clock.today()
     key = week_key(day)
     if force and job_runs.is_done(JOB, key):
-        run = job_runs.claim_resend(JOB, key, actor)
+        run = job_runs.claim_resend(JOB, key, actor, resend_key)
     else:
         run = job_runs.claim(JOB, key, trigger, actor)
     if run is None:
-        return job_runs.RunOutcome(None, key, skipped_reason=skipped_reason(key))
-    try:
-        plan = plan_weekly_alert(day)
-        _write(plan, run)
-        job_runs.finish(run, sum(plan.counts.values()), run_notes(plan))
-        db.session.commit()
-    except Exception as error:  # recorded on the run, which may then be run again
-        run = job_runs.fail(run, error)
-        return job_runs.RunOutcome(run, key, details={"error": run.error})
-    return job_runs.RunOutcome(run, key, details=plan.counts)
+        return job_runs.RunOutcome(None, resend_key or key, skipped_reason=skipped_reason(resend_key or key))
+    return work(run, day)
+
+
+def work(run, day):
+    """Do a claimed run: plan, write and mark it done in one commit, with its heartbeat beating meanwhile."""
+    with job_runs.heartbeat(run):
+        try:
+            plan = plan_weekly_alert(day)
+            _write(plan, run)
+            job_runs.finish(run, sum(plan.counts.values()), run_notes(plan))
+            db.session.commit()
+        except Exception as error:  # recorded on the run, which may then be run again
+            run = job_runs.fail(run, error)
+            return job_runs.RunOutcome(run, run.period_key, details={"error": run.error})
+    return job_runs.RunOutcome(run, run.period_key, details=plan.counts)
 
 
 def skipped_reason(key):
@@ -148,6 +157,8 @@ def skipped_reason(key):
     existing = job_runs.existing_run(JOB, key)
     if existing is not None and existing.status == "running":
         return _("The weekly alert for %(week)s is being sent by another process.", week=key)
+    if job_runs.RESEND_MARK in key:
+        return _("The resend %(key)s was already made.", key=key)
     return _("The weekly alert for %(week)s was already sent; a forced resend sends it again.", week=key)
 
 

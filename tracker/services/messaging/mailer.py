@@ -20,10 +20,15 @@ class DeliveryError(Exception):
         self.whole_channel = whole_channel
 
 
+def one_line(text):
+    """A header's text on one line: a line break (a unit name typed with one) would make the header invalid."""
+    return " ".join((text or "").split())
+
+
 def build_message(sender, to, subject, text, html=None):
     """A UTF-8 mail with a plain-text part and, when given, an HTML alternative."""
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)
     message["From"] = sender
     message["To"] = to
     message["Date"] = format_datetime(clock.now())

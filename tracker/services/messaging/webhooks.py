@@ -10,6 +10,7 @@ DingTalk robots with 加签 need timestamp (ms) and sign = base64(HMAC-SHA256(se
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
@@ -141,7 +142,11 @@ def post(kind, url, secret, title, markdown):
     except outbound.AddressRefused as error:
         raise DeliveryError(f"address not allowed: {mask_url(url)}: {error}") from None
     except OSError as error:
-        raise DeliveryError(f"cannot reach {mask_url(url)}: {error}") from None
+        # whole_channel: this robot's address is down; its other messages of the pass wait for the next one.
+        raise DeliveryError(f"cannot reach {mask_url(url)}: {error}", whole_channel=True) from None
+    except http.client.HTTPException as error:  # BadStatusLine and the like: not an HTTP server answering
+        raise DeliveryError(f"no valid HTTP answer from {mask_url(url)}: {type(error).__name__}: {error}",
+                            whole_channel=True) from None
     if 300 <= status < 400:
         raise DeliveryError(f"HTTP {status} {reason} from {mask_url(url)}: redirects are not followed")
     if status >= 400:
