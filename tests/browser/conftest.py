@@ -5,12 +5,15 @@ own browser downloads cannot run here.
 """
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from werkzeug.serving import make_server
 
 from tracker import create_app
 from tracker.extensions import db
+from tracker.jobs import scheduler as job_scheduler
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "test-artifacts", "screenshots")
@@ -36,12 +39,28 @@ def serve_demo(tmp_path_factory, name="live"):
         upgrade()
         demo.load_demo()
         db.session.remove()
+    with serving(app) as base:
+        yield base
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` on loopback in a thread, with the scheduler's tick beside it; yields the base URL.
+
+    As in the single-process demo (`make run`): the tick runs the jobs page's "run now" requests
+    (only the tick: the timed jobs would send on their own schedule).
+    """
+    app.config["SCHEDULER_TICK"] = 1
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    ticks = BackgroundScheduler()
+    job_scheduler.add_ticks(app, ticks)
+    ticks.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        ticks.shutdown(wait=True)
         server.shutdown()
 
 

@@ -13,14 +13,13 @@ demo's tests count.
 import os
 import re
 import subprocess
-import threading
+import time
 
 import pytest
 from openpyxl import load_workbook
-from werkzeug.serving import make_server
 
 from tests.alerts_helpers import MailSink, SmtpServer, free_port
-from tests.browser.conftest import DEMO_PASSWORD, screenshot
+from tests.browser.conftest import DEMO_PASSWORD, screenshot, serving
 from tests.browser.test_workflow_journey import TASK_URL, open_action, pdf_file, submit
 from tracker import create_app
 from tracker.extensions import db
@@ -55,13 +54,19 @@ def journey(tmp_path_factory):
         upgrade()
         demo.load_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", mail
+        with serving(app) as base:
+            yield base, mail
     finally:
-        server.shutdown()
         mail.stop()
+
+
+def wait_until(condition, timeout):
+    """Poll `condition` until true or `timeout` seconds pass; its last value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return value
 
 
 def logged_in(browser, base, username, size=DESKTOP):
@@ -156,10 +161,16 @@ def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
     office.goto(base + "/admin/jobs")
     with office.expect_navigation():
         office.locator("#jobs li[data-job='weekly_alert'] form").first.locator("button").click()
-    assert "alert-success" in flash_class(office)
-    head.goto(base + "/inbox/")
+    assert "alert-success" in flash_class(office)  # recorded: the scheduler's tick runs it
+    deadline = time.monotonic() + 90
+    while True:
+        head.goto(base + "/inbox/")
+        first = head.locator("#inbox li").first
+        if (first.count() and "每周预警" in first.inner_text()) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert "每周预警" in head.locator("#inbox li").first.inner_text()
-    assert mail.messages, "the weekly alert sent no mail"
+    assert wait_until(lambda: mail.messages, 60), "the weekly alert sent no mail"
 
     # A bulletin of this month, generated and downloaded as the PDF the office prints.
     office.goto(base + "/bulletins/")
