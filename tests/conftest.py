@@ -5,6 +5,7 @@ test also proves the migrations match the models; each test then starts from
 empty tables.
 """
 import os
+import time
 from datetime import date
 
 import pytest
@@ -94,6 +95,20 @@ def ctx(app):
     """An app context for tests that call services directly."""
     with app.app_context():
         yield
+
+
+def wait_for(condition, timeout, step=0.2):
+    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value.
+
+    Tests that wait for another process or thread use this, never a fixed sleep: a busy
+    machine only makes them wait longer.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
 
 
 def make_unit(name, kind="department"):

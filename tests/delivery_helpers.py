@@ -12,7 +12,6 @@
 import contextlib
 import socket
 import threading
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -21,14 +20,6 @@ COMMIT_QUERY = b"Q\x00\x00\x00\x0bCOMMIT\x00"  # a simple-protocol Query message
 COMMIT_DONE = b"C\x00\x00\x00\x0bCOMMIT\x00"  # the server's CommandComplete for it
 
 
-def wait_for(condition, timeout, step=0.1):
-    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 class RawServer:

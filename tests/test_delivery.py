@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import timedelta
 
 from tests.alerts_helpers import MONDAY, build_county, finish, run_requests, start_flask
-from tests.delivery_helpers import wait_for
+from tests.conftest import wait_for
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import JobRun, Notification, OutboxMessage, Unit

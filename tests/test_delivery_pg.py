@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from tests.alerts_helpers import EMAIL_COUNT, MONDAY, finish, start_flask
 from tests.alerts_helpers import build_county as build_alert_county
-from tests.delivery_helpers import CommitDroppingProxy, wait_for
+from tests.conftest import wait_for
+from tests.delivery_helpers import CommitDroppingProxy
 from tracker import clock, create_app
 from tracker.extensions import db
 from tracker.models import JobRun, Notification, OutboxMessage

@@ -3,12 +3,13 @@ import os
 import shutil
 import subprocess
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from flask_babel import force_locale
 
 from tests.bulletin_helpers import MONTH
-from tests.fault_proxy import CommitDroppingProxy
+from tests.delivery_helpers import CommitDroppingProxy
 from tests.workflow_helpers import PDF, new_task, upload, user
 from tracker import create_app
 from tracker.extensions import db
@@ -27,14 +28,15 @@ postgres_only = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "
 @pytest.fixture
 def through_proxy(app, migrated):
     """An app on the same database through a proxy that can lose a COMMIT's answer: (app, proxy)."""
-    proxy, url = CommitDroppingProxy.for_url(migrated)
-    faulty = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+    target = urlsplit(migrated)
+    proxy = CommitDroppingProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    faulty = create_app({"SQLALCHEMY_DATABASE_URI": proxy.url(migrated), "UPLOAD_DIR": app.config["UPLOAD_DIR"],
                          "BULLETIN_DIR": app.config.get("BULLETIN_DIR", "")})
     yield faulty, proxy
     with faulty.app_context():
         db.session.remove()
         db.engine.dispose()
-    proxy.close()
+    proxy.stop()
 
 
 def supervisor_named(name="supervisor"):
@@ -50,11 +52,11 @@ def test_a_lost_commit_answer_on_a_report_keeps_its_evidence_file(app, flow, thr
         task = new_task(flow)
         db.session.commit()
         task_id = task.id
-        proxy.arm()
+        proxy.arm(b"INSERT INTO progress_reports")
         with pytest.raises(OutcomeUnknown):
             progress.report_progress(user(flow, "lead_head"), task, "管网改造完成，附验收报告", 60,
                                      files=[upload("验收报告.pdf", PDF)])
-        assert proxy.dropped.is_set()
+        assert proxy.dropped == 1
     with app.app_context():  # a new connection, past the proxy: the report was saved
         report = db.session.scalar(db.select(ProgressReport).where(ProgressReport.task_id == task_id))
         [attachment] = db.session.scalars(db.select(Attachment).where(Attachment.report_id == report.id)).all()
@@ -71,10 +73,10 @@ def test_a_lost_commit_answer_on_issuing_keeps_the_issued_pdf(app, bulletin_coun
     faulty.config["BULLETIN_DIR"] = app.config["BULLETIN_DIR"]
     with faulty.app_context():
         draft = lifecycle.generate_draft(supervisor_named(), MONTH, REQUIREMENTS)
-        proxy.arm()
+        proxy.arm(b"UPDATE bulletins")
         with pytest.raises(OutcomeUnknown):
             lifecycle.issue(supervisor_named(), draft)
-        assert proxy.dropped.is_set()
+        assert proxy.dropped == 1
     with app.app_context():
         bulletin = db.session.scalar(db.select(Bulletin).where(Bulletin.month == MONTH))
         assert bulletin.status == "issued"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.alerts_helpers import SHANGHAI, build_county, finish, start_flask
+from tests.conftest import wait_for
 from tests.workflow_helpers import new_task, user
 from tracker import clock
 from tracker.extensions import db
@@ -28,14 +29,6 @@ pytestmark = [
 ]
 
 
-def wait_for(condition, timeout, step=0.25):
-    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 def count(app, model, *where):

@@ -2,7 +2,6 @@
 import signal
 import subprocess
 import threading
-import time
 from datetime import datetime, timedelta
 
 import click
@@ -10,22 +9,13 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from tests.alerts_helpers import MONDAY, SHANGHAI, build_county, finish, start_flask
+from tests.conftest import wait_for
 from tracker import clock
 from tracker.extensions import db
 from tracker.jobs import schedule, scheduler
 from tracker.models import JobRun, Notification, OutboxMessage
 from tracker.services.alerts import weekly as alerts
 from tracker.services.bulletins import lifecycle
-
-
-def wait_for(condition, timeout, step=0.2):
-    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 def weekly_runs(app):

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from tests.alerts_helpers import MailSink, SmtpServer, free_port
 from tests.browser.conftest import DEMO_PASSWORD, screenshot, serving
 from tests.browser.test_workflow_journey import TASK_URL, open_action, pdf_file, submit
+from tests.conftest import wait_for
 from tracker import create_app
 from tracker.extensions import db
 
@@ -61,12 +62,6 @@ def journey(tmp_path_factory):
         mail.stop()
 
 
-def wait_until(condition, timeout):
-    """Poll `condition` until true or `timeout` seconds pass; its last value."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return value
 
 
 def logged_in(browser, base, username, size=DESKTOP):
@@ -170,7 +165,7 @@ def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
             break
         time.sleep(1)
     assert "每周预警" in head.locator("#inbox li").first.inner_text()
-    assert wait_until(lambda: mail.messages, 60), "the weekly alert sent no mail"
+    assert wait_for(lambda: mail.messages, 60), "the weekly alert sent no mail"
 
     # A bulletin of this month, generated and downloaded as the PDF the office prints.
     office.goto(base + "/bulletins/")
