@@ -50,3 +50,6 @@ def test_the_dropdown_menu_opens(page_for):
     page = page_for("unithead")
     page.locator("nav .dropdown-toggle").click()
     assert page.locator("nav .dropdown-menu").is_visible()
+    with page.expect_navigation():
+        page.locator("#menu-sign-ins").click()  # where one is signed in, and "sign out everywhere"
+    assert page.locator("#sign-ins").is_visible() and page.url.endswith("/auth/password#sign-ins")
