@@ -223,9 +223,13 @@ def test_main_pages_fit_a_desktop_and_a_phone(browser, journey, size):
                 page.wait_for_url(TASK_URL)
             else:
                 page.goto(base + "/indicators/")
-                page.locator("#periods a").first.click()
+                with page.expect_navigation():
+                    page.locator("#periods a").first.click()
         else:
             page.goto(base + path)
+        # Measured once the page and its stylesheets have loaded: on a busy machine a click's page
+        # could be measured half-styled (the board read 479 px on a 390 px phone).
+        page.wait_for_load_state("load")
         assert page.locator("html").get_attribute("lang") == "zh-CN", name
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= size[0], f"{name} is {width} px wide on a {size[0]} px screen"
