@@ -10,7 +10,7 @@ set -euo pipefail
 
 DB_USER=tracker
 DB_PASS=tracker
-DB_NAME=tracker_test
+DB_NAME="${CI_PG_DATABASE:-tracker_test}"  # another name lets two CI runs share one server
 
 log() { echo "ci-postgres: $*" >&2; }
 die() { log "$*"; exit 1; }
