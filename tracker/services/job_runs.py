@@ -86,11 +86,13 @@ class KeepAlive:
                 log.warning("%s: heartbeat not written: %s", self._thread.name, error)
 
     def __enter__(self):
+        """Start beating."""
         if self._thread is not None:
             self._thread.start()
         return self
 
     def __exit__(self, *exc):
+        """Stop beating (after the work's commit, so a beat waiting on its row lock is released first)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self._interval + 30)
