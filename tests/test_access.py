@@ -18,8 +18,17 @@ MATRIX = {
     "/tasks/{draft}": {"leader": 403, "unithead": 403, "unitstaff": 403, "otherhead": 403},
     "/admin/units": {u: 403 for u in ROLES if u != "admin"},
     "/admin/users": {u: 403 for u in ROLES if u != "admin"},
+    "/admin/jobs": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    "/admin/jobs/outbox": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+}
+# The actions added with the jobs requests and the sign-in delays: POST page -> {username: expected status};
+# a missing user is allowed (redirected back, 302).
+ACTIONS = {
+    "/admin/users/{supervisor_id}/sign-in-delay": {u: 403 for u in ROLES if u != "admin"},
+    "/admin/jobs/outbox/run": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
 }
 CASES = [(page, user, rules.get(user, 200)) for page, rules in MATRIX.items() for user in ROLES]
+ACTION_CASES = [(page, user, rules.get(user, 302)) for page, rules in ACTIONS.items() for user in ROLES]
 
 
 @pytest.mark.parametrize("page, username, expected", CASES)
@@ -27,6 +36,14 @@ def test_role_page_matrix(client, auth, world, page, username, expected):
     """Does each role get exactly the pages it may open?"""
     auth.login(username)
     response = client.get(page.format(**world["tasks"]))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("page, username, expected", ACTION_CASES)
+def test_role_action_matrix(client, auth, world, page, username, expected):
+    """Does each role get exactly the new actions it may take (clearing a sign-in delay, run now)?"""
+    auth.login(username)
+    response = client.post(page.format(supervisor_id=world["users"]["supervisor"]))
     assert response.status_code == expected
 
 
