@@ -19,6 +19,7 @@ MATRIX = {
     "/admin/units": {u: 403 for u in ROLES if u != "admin"},
     "/admin/users": {u: 403 for u in ROLES if u != "admin"},
     "/admin/jobs": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    "/admin/settings": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
     "/admin/jobs/outbox": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
 }
 # The actions added with the jobs requests and the sign-in delays: POST page -> {username: expected status};

@@ -14,6 +14,7 @@ def register(app):
     app.cli.add_command(create_user)
     app.cli.add_command(files_cli)
     app.cli.add_command(cache_cli)
+    app.cli.add_command(settings_cli)
 
     from .jobs_admin import commands as job_commands
 
@@ -131,3 +132,31 @@ def cache_reset():
     db.session.execute(caching.reset_statement(db.engine.dialect.name, int(time.time() * 1000)))
     db.session.commit()
     click.echo("Figures reset: every web process computes them afresh on its next page view.")
+
+
+settings_cli = click.Group("settings", help="The office settings (the same as the settings page).")
+
+
+@settings_cli.command("show")
+@with_appcontext
+def settings_show():
+    """Every office setting with its value in force."""
+    from .services import office_settings
+
+    for key, value in office_settings.values().items():
+        click.echo(f"{key}={value}")
+
+
+@settings_cli.command("set")
+@click.argument("key")
+@click.argument("value")
+@with_appcontext
+def settings_set(key, value):
+    """Change one office setting (audited as done by the system)."""
+    from .services import DomainError, office_settings
+
+    try:
+        changed = office_settings.update(None, {key.upper(): value})
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{key.upper()}={office_settings.value(key.upper())}" + ("" if changed else " (unchanged)"))

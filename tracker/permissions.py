@@ -130,6 +130,11 @@ def can_manage_units(user):
     return has_role(user, ADMIN)
 
 
+def can_manage_office_settings(user):
+    """The office settings (due days, caps, the bulletin's 主送/抄送 …): the administrator and the office."""
+    return has_role(user, ADMIN, SUPERVISOR)
+
+
 def can_manage_jobs(user):
     """Scheduled jobs and the outbox: run now, resend, retry (the office's)."""
     return has_role(user, ADMIN, SUPERVISOR)

@@ -91,3 +91,9 @@ class ClearSignInDelayForm(FlaskForm):
     """A button (with its CSRF token) lifting a user's sign-in delay."""
 
     submit = SubmitField(_l("Clear the sign-in delay"))
+
+
+class OfficeSettingsForm(FlaskForm):
+    """The settings page's form: CSRF only; each setting's value is read by its key and checked by the service."""
+
+    submit = SubmitField(_l("Save settings"))

@@ -7,15 +7,16 @@ from flask_login import current_user
 from ..auth.routes import safe_next
 from ..jobs_admin.forms import UnitWebhookForm
 from ..models.user import ROLES
-from ..permissions import can_manage_units, permission_required
+from ..permissions import can_manage_office_settings, can_manage_units, permission_required
 from ..security import page_number
-from ..services import DomainError
+from ..services import DomainError, office_settings
 from ..services.accounts import units as unit_service
 from ..services.accounts import users as user_service
 from . import bp
 from .forms import (
     ClearSignInDelayForm,
     ImportUnitsForm,
+    OfficeSettingsForm,
     RenameUnitForm,
     ResetPasswordForm,
     UnitForm,
@@ -222,3 +223,24 @@ def set_user_active(user_id):
             _("User %(name)s deactivated.", name=user.username)
         flash(done, "success")
     return redirect(safe_next(request.form.get("next")) or url_for("admin.users"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required(can_manage_office_settings)
+def office_settings_page():
+    """The office settings: every value with its default; saving checks them all before keeping any."""
+    form = OfficeSettingsForm()
+    typed = None
+    if form.validate_on_submit():
+        typed = {item.key: ("1" if request.form.get(item.key) else "0") if item.kind == "bool"
+                 else request.form.get(item.key, "") for item in office_settings.SETTINGS}
+        try:
+            changed = office_settings.update(current_user, typed)
+        except DomainError as error:
+            flash(str(error), "danger")
+        else:
+            flash(ngettext("%(num)d setting changed.", "%(num)d settings changed.", len(changed))
+                  if changed else _("Nothing changed."), "success")
+            return redirect(url_for("admin.office_settings_page"))
+    return render_template("admin/office_settings.html", form=form, groups=office_settings.overview(current_user),
+                           typed=typed or {}), 400 if typed is not None else 200

@@ -3,6 +3,7 @@ from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
 from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
+from .settings import OfficeSetting
 from .task import (
     Attachment,
     CloseoutRequest,
@@ -19,6 +20,7 @@ from .user import LoginThrottle, SignIn, User
 __all__ = [
     "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
-    "Milestone", "Notification", "OutboxMessage", "ProgressReport", "RectificationTask", "SchedulerBeat", "SignIn",
+    "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport", "RectificationTask",
+    "SchedulerBeat", "SignIn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

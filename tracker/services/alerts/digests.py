@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from ...extensions import db
 from ...models import RectificationTask, Unit
+from .. import office_settings
 from ..messaging import notifications
 from ..tasks import lights
 
@@ -156,7 +157,7 @@ def _sorted(rows):
 
 def max_rows():
     """How many rows a digest lists at most (ALERT_MAX_ROWS); None when 0, which lists them all."""
-    limit = current_app.config.get("ALERT_MAX_ROWS", 50)
+    limit = office_settings.value("ALERT_MAX_ROWS")
     return limit if limit and limit > 0 else None
 
 

@@ -19,13 +19,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ... import clock
 from ...extensions import db
 from ...models import Urge
-from .. import DomainError
+from .. import DomainError, office_settings
 from .history import History, local_midnight, short_title
 from .weak_section import weak_section
 
@@ -257,7 +256,7 @@ def gather(month):
     previous_start = local_midnight((window.first_day - timedelta(days=1)).replace(day=1))
     previous_urges = _urge_counts({item.task.id for item in previous_items}, previous_start, window.start)
     totals, previous = _totals(items, urges), _totals(previous_items, previous_urges)
-    units = rank_units(items, urges, current_app.config["BULLETIN_EXPLAIN_UNITS"])
+    units = rank_units(items, urges, office_settings.value("BULLETIN_EXPLAIN_UNITS"))
     return BulletinData(
         window=window, totals=totals, previous=previous, change=_change(totals, previous), units=units,
         explain_units=[row for row in units if row.needs_explanation], overdue=overdue_rows(items),

@@ -26,7 +26,7 @@ from ... import clock, permissions
 from ...extensions import db
 from ...models import Bulletin, Notification, User
 from ...models.user import LEADER, SUPERVISOR
-from .. import ConflictError, DomainError, PermissionDenied, audit
+from .. import ConflictError, DomainError, PermissionDenied, audit, office_settings
 from ..documents import files
 from ..messaging.notifications import TITLE_LENGTH
 from ..transaction import saving
@@ -246,7 +246,7 @@ def sha256_of(path):
 
 def download_name(bulletin):
     """The file name offered on download: 督查通报2026年第11期（2026-11）.pdf, with 草稿 for a draft."""
-    masthead = current_app.config["BULLETIN_MASTHEAD"]
+    masthead = office_settings.value("BULLETIN_MASTHEAD")
     draft = "" if bulletin.status == "issued" else "（草稿）"
     return f"{masthead}{bulletin.year}年第{bulletin.issue_no}期（{bulletin.month}）{draft}.pdf"
 

@@ -7,6 +7,7 @@ the UI, so it does not follow the UI language.
 from flask import current_app
 from markupsafe import Markup, escape
 
+from .. import office_settings
 from ..documents import charts, pdf
 
 CHART_ROWS = 40  # units per chart: a taller chart would not fit on one A4 page
@@ -107,7 +108,7 @@ def headings(data, config, stacks):
 
 def render_html(data, bulletin, is_draft, document_date, config=None):
     """The bulletin's HTML: self-contained (inline CSS and SVG), every user text escaped by Jinja."""
-    config = config if config is not None else current_app.config
+    config = config if config is not None else {**current_app.config, **office_settings.values()}
     stacks = font_stacks(config)
     masthead_svg, title_svg = headings(data, config, stacks)
     template = current_app.jinja_env.get_template("pdf/bulletin.html")
@@ -122,4 +123,5 @@ def render_html(data, bulletin, is_draft, document_date, config=None):
 
 def render_pdf(data, bulletin, is_draft, document_date, config=None):
     """The bulletin as PDF bytes (FontError when a configured font is missing)."""
+    config = config if config is not None else {**current_app.config, **office_settings.values()}
     return pdf.create_pdf(render_html(data, bulletin, is_draft, document_date, config), config)

@@ -10,13 +10,13 @@ number of SQL statements does not grow with the number of tasks.
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ... import caching, clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, Unit
 from ...models.user import LEADER
+from .. import office_settings
 from ..bulletins.figures import Figures, rank_rows
 from ..documents import charts
 from ..indicators import weakness
@@ -121,7 +121,7 @@ def office_dashboard(user, period=None, today=None):
     today = today or clock.today()
     scope = aggregates.scope_clause(user, period.id if period else None)
     # 情况说明 flags only where the ranking is the bulletin's: every task of the county, no period chosen.
-    explain = current_app.config["BULLETIN_EXPLAIN_UNITS"] if permissions.sees_all_tasks(user) and not period else 0
+    explain = office_settings.value("BULLETIN_EXPLAIN_UNITS") if permissions.sees_all_tasks(user) and not period else 0
     found = aggregates.scope_figures(scope, today)
     units = rank_rows(found.units, explain)
     totals = totals_of(units)

@@ -1,7 +1,6 @@
 """Reading tasks: the filtered, permission-limited list, "needs my action", and the single-task loader."""
 from dataclasses import astuple, dataclass, fields, replace
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, func, literal, or_, union_all
@@ -13,7 +12,7 @@ from ...models import AssessmentPeriod, Indicator, IndicatorResult, Rectificatio
 from ...models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
 from ...models.types import db_int
 from ...models.user import LEADER
-from .. import PermissionDenied
+from .. import PermissionDenied, office_settings
 from . import action_views, lights
 
 T = RectificationTask
@@ -266,7 +265,7 @@ def filter_choices(user):
         "indicators": lists["indicators"],
         "sorts": SORT_LABELS,
         "lights": lights.LIGHTS,
-        "due_soon_days": current_app.config["YELLOW_DUE_DAYS"],
+        "due_soon_days": office_settings.value("YELLOW_DUE_DAYS"),
     }
 
 
