@@ -75,6 +75,16 @@ def load_demo_units():
     return units
 
 
+def sample_on_disk(app, tmp_path, name="assessment-2026H1.xlsx"):
+    """The demo's units saved, and the sample written to a file for the CLI; its path."""
+    with app.app_context():
+        load_demo_units()
+        db.session.commit()
+    path = tmp_path / name
+    path.write_bytes(sample_bytes())
+    return path
+
+
 def add_leaders():
     """Active county leaders for the titles the sample names (one title, 县纪委书记, deliberately missing)."""
     titles = ["常务副县长", "县长", "县委书记", "分管工业副县长", "分管农业副县长", "分管社会事业副县长",

@@ -8,7 +8,7 @@ from .types import UTCDateTime, utcnow
 # Period kinds, shortest first. The cumulative ones (一季度, 上半年, 前三季度, 年度) all start on 1 January;
 # "quarter" is a single quarter (二季度, 三季度, 四季度) and "second_half" the half-year from 1 July.
 PERIOD_KINDS = {
-    "month": _l("Month"),
+    "month": _l("Monthly"),
     "first_quarter": _l("First quarter"),
     "quarter": _l("Single quarter"),
     "half_year": _l("First half-year"),

@@ -151,10 +151,16 @@ def _parse_row(number, values, headers):
         errors.append(RowError(number, headers["rank"], _(
             "Rank %(rank)d is larger than the number of peers (%(peers)d).",
             rank=out["rank"], peers=out["peer_count"]), "rank_above_peers"))
-    if out["score"] is not None and out["weight"] is not None and out["score"] > out["weight"] + 1e-9:
-        errors.append(RowError(number, headers["score"], _(
-            "Score %(score)s is above the weight %(weight)s.",
-            score=fmt_number(out["score"]), weight=fmt_number(out["weight"])), "score_above_weight"))
+    # A bonus (加分) may take the score above the weight, by at most the bonus cap the row gives.
+    bonus = out["bonus_cap"] or 0
+    if out["score"] is not None and out["weight"] is not None and out["score"] > out["weight"] + bonus + 1e-9:
+        if bonus:
+            message = _("Score %(score)s is above the weight %(weight)s plus the bonus cap %(cap)s.",
+                        score=fmt_number(out["score"]), weight=fmt_number(out["weight"]), cap=fmt_number(bonus))
+        else:
+            message = _("Score %(score)s is above the weight %(weight)s.",
+                        score=fmt_number(out["score"]), weight=fmt_number(out["weight"]))
+        errors.append(RowError(number, headers["score"], message, "score_above_weight"))
     if errors:
         return None, errors
     return ParsedRow(row_number=number, **out), []

@@ -27,6 +27,8 @@ PREVIEW_CELLS = (
     ("leader_title", _l("Responsible leader"), "indicator"),
 )
 
+TEXT_CELLS = ("lead_unit", "co_units", "leader_title")
+
 
 @dataclass(frozen=True)
 class PreviewCell:
@@ -37,6 +39,11 @@ class PreviewCell:
     text: str  # "—" when the sheet leaves it empty
     before: str | None = None  # the value it replaces, when it changes one
     is_written: bool = True  # False: an indicator setting kept because a later period exists
+
+    @property
+    def is_number(self):
+        """True for the figures (right-aligned), False for unit and leader names."""
+        return self.key not in TEXT_CELLS
 
 
 def row_cells(planned, updates_indicators, indicator_fields):
