@@ -27,6 +27,10 @@ GOOD = [5, "经济发展", "民间投资增速", 4, 1.71, 12, 12, "%", 10.4, 9.3
 OTHER = [6, "经济发展", "服务业增加值增速", 3, 1.28, 12, 12, "%", 8.6, 5.6, "50%", "县发展和改革局",
          "县统计局", "常务副县长", "按增速全市位次赋分", None]
 
+# The column labels of the import preview, as the office reads them (Chinese UI).
+PREVIEW_LABELS = ("得分", "分值", "排名", "参评单位数", "目标值", "完成值", "序时进度", "牵头单位", "配合单位",
+                  "责任领导")
+
 
 def sample_bytes():
     """The office's real half-year sheet, as uploaded."""

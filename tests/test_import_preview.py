@@ -8,7 +8,16 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import DEMO_PASSWORD
-from tests.indicator_helpers import GOOD, HEADER, counts, data_file, make_period, sample_bytes, xlsx_bytes
+from tests.indicator_helpers import (
+    GOOD,
+    HEADER,
+    PREVIEW_LABELS,
+    counts,
+    data_file,
+    make_period,
+    sample_bytes,
+    xlsx_bytes,
+)
 from tracker.extensions import db
 from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, User
 from tracker.services.indicators import periods, results_import
@@ -73,6 +82,9 @@ def test_preview_shows_what_a_reimport_replaces(app, half_year):
         assert values["expected_progress"] == ("60%", "50%", True)
         assert values["leader_title"] == ("县长", "常务副县长", True)
         assert values["peer_count"] == ("12", None, True)  # unchanged: nothing to compare
+        # The same file again replaces nothing, co-units listed in another order than the database keeps them included.
+        again = results_import.plan_import(period, sample_bytes(), "again.xlsx")
+        assert [(row.parsed.name, cell.key) for row in again.rows for cell in row.cells if cell.before] == []
 
 
 def test_preview_page_lists_the_values(app, client, half_year):
@@ -86,8 +98,7 @@ def test_preview_page_lists_the_values(app, client, half_year):
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    for label in ("得分", "分值", "排名", "参评单位数", "目标值", "完成值", "序时进度", "牵头单位", "配合单位",
-                  "责任领导"):
+    for label in PREVIEW_LABELS:
         assert f">{label}</th>" in page, label
     row = re.search(r'<tr data-result-action="create" data-indicator="全面深化改革">(.*?)</tr>', page, re.S).group(1)
     assert re.search(r'data-cell="score">4.6<', row) and re.search(r'data-cell="weight">4<', row)

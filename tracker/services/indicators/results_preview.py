@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ...extensions import db
 from ...models import AssessmentPeriod
 from ...models.indicator import PERIOD_KINDS
-from ..documents.cells import fmt_number
+from ..documents.cells import fmt_number, name_key
 
 # The values the preview lists for every row, in the sheet's usual order: (key, label, whose value).
 PREVIEW_CELLS = (
@@ -52,31 +52,40 @@ def row_cells(planned, updates_indicators, indicator_fields):
     new = {"score": row.score, "weight": row.weight, "rank": row.rank, "peer_count": row.peer_count,
            "target_value": row.target_value, "actual_value": row.actual_value,
            "expected_progress": row.expected_progress, "lead_unit": planned.lead_unit_name,
-           "co_units": "、".join(planned.co_unit_names), "leader_title": row.leader_title}
+           "co_units": planned.co_unit_names, "leader_title": row.leader_title}
     old = {}
     if result is not None:
         old.update({name: getattr(result, name) for name in planned.result_values})
     if indicator is not None:
         old.update({"weight": indicator.weight, "leader_title": indicator.leader_title,
                     "lead_unit": indicator.lead_unit.name if indicator.lead_unit else None,
-                    "co_units": "、".join(unit.name for unit in indicator.co_units)})
+                    "co_units": [unit.name for unit in indicator.co_units]})
     cells = []
     for key, label, owner in PREVIEW_CELLS:
         text = _text(key, new[key], row.measure_unit)
-        before = _text(key, old[key], row.measure_unit) if key in old else None
+        before = _text(key, old[key], row.measure_unit) if key in old and _differs(key, new[key], old[key]) else None
         if owner == "result":
             written = key in planned.result_values
         else:  # lead and co-units are always in the sheet; a column it lacks is not written
             written = (indicator is None or updates_indicators) and (
                 key not in indicator_fields or key in planned.values)
-        cells.append(PreviewCell(key=key, label=str(label), text=text,
-                                 before=before if before is not None and before != text else None,
-                                 is_written=written))
+        cells.append(PreviewCell(key=key, label=str(label), text=text, before=before, is_written=written))
     return cells
+
+
+def _differs(key, new, old):
+    """True when the row changes the value: unit names compared as the plan compares them, co-units as a set."""
+    if key == "co_units":
+        return {name_key(name) for name in new} != {name_key(name) for name in old}
+    if key == "lead_unit":
+        return name_key(new) != name_key(old)
+    return new != old
 
 
 def _text(key, value, measure_unit):
     """A value as the preview prints it: numbers short, 序时进度 in per cent, target and actual with their unit."""
+    if isinstance(value, list):
+        value = "、".join(value)
     if value is None or value == "":
         return "—"
     if key == "expected_progress":
