@@ -12,7 +12,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, RectificationTask, Unit, User
 from tracker.seeding import demo
-from tracker.services.indicators import results_import
+from tracker.services.indicators import periods, results_import
 
 SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "seeding", "demo_data", "assessment-2026H1.xlsx")
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -103,9 +103,10 @@ def counts():
             for model in (AssessmentPeriod, Indicator, IndicatorResult, Unit, RectificationTask, AuditEntry)}
 
 
-def make_period(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30), **rules):
-    """A period with the default rules unless given."""
-    period = AssessmentPeriod(name=name, kind="half_year", starts_on=starts_on, ends_on=ends_on, **rules)
+def make_period(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30), kind=None, **rules):
+    """A period of the kind its dates are (unless given), with the default rules unless given."""
+    kind = kind or periods.kind_for_dates(starts_on, ends_on) or "half_year"
+    period = AssessmentPeriod(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, **rules)
     db.session.add(period)
     db.session.flush()
     return period
