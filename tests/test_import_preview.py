@@ -144,6 +144,14 @@ def test_a_score_above_the_weight_needs_a_bonus_cap(app, results_county):
         plan = results_import.plan_import(make_period("2026年一季度", date(2026, 1, 1), date(2026, 3, 31)),
                                           xlsx_bytes([GOOD[:4] + [4.4] + GOOD[5:] + [0.4]], header=header), "r.xlsx")
         assert plan.ok
+        # A sheet without the column: the indicator's own cap, as the office set it, decides.
+        plain = xlsx_bytes([GOOD[:4] + [4.4] + GOOD[5:]])
+        period = make_period("2026年第二季度", date(2026, 4, 1), date(2026, 6, 30))
+        assert [error.code for error in results_import.plan_import(period, plain, "r.xlsx").errors] == [
+            "score_above_weight"]
+        results_import.apply_import(office(), period, xlsx_bytes([GOOD]), "r.xlsx")
+        db.session.scalar(db.select(Indicator).where(Indicator.name == "民间投资增速")).bonus_cap = 0.5
+        assert results_import.plan_import(period, plain, "r.xlsx").ok
 
 
 # --- periods that overlap --------------------------------------------------------------------------

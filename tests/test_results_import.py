@@ -119,6 +119,8 @@ def test_every_kind_of_row_error_is_reported_with_row_and_column(units):
     found = {(e.row, e.column, e.code) for e in plan.errors}
     assert found == {
         (4, "配合单位", "unknown_unit"), (5, "全市排名", "rank_above_peers"), (6, "得分", "score_above_weight"),
+        # The score is checked against the indicator's bonus cap after parsing, so the row's units are checked too.
+        (6, "配合单位", "inactive_unit"),
         (7, "分值", "required"), (8, "牵头单位", "inactive_unit"), (9, "指标名称", "duplicate_name"),
     }
     unknown = next(e for e in plan.errors if e.code == "unknown_unit")

@@ -21,7 +21,7 @@ from ...models.indicator import TARGET_BASES
 from ...models.user import LEADER
 from .. import DomainError
 from ..documents.cells import name_key
-from .results_parser import DEFAULT_MAX_BYTES, RowError, parse_results
+from .results_parser import DEFAULT_MAX_BYTES, RowError, parse_results, score_error
 from .results_preview import overlap_warnings, row_cells
 
 # Indicators where less is better when the sheet has no 指标方向 column (DESIGN: 事故起数, 信访批次).
@@ -149,6 +149,10 @@ def plan_rows(period, parsed, filename, create_units=False, target_basis=None):
     unknown = {}
     for row in parsed.rows:
         planned = _plan_row(row, present, indicators, results, plan)
+        if "bonus_cap" not in present:  # the sheet says no cap: the indicator's own, if it has one
+            cap = planned.indicator.bonus_cap if planned.indicator is not None else None
+            error = score_error(row.row_number, parsed.columns["score"], row.score, row.weight, cap)
+            plan.errors += [error] if error else []
         for column, names in (("lead_unit_name", [row.lead_unit_name]), ("co_unit_names", planned.co_unit_names)):
             for unit_name in names:
                 unit = units.get(name_key(unit_name))
