@@ -214,3 +214,25 @@ def test_cli_refused_sheet_for_a_new_period_saves_nothing(app, runner, half_year
     with app.app_context():
         assert counts() == before
         assert db.session.scalar(db.select(Indicator.bonus_cap).where(Indicator.name == "全面深化改革")) is None
+
+
+def test_an_earlier_period_shows_indicator_settings_as_kept(app, half_year):
+    """For a period before the latest, are weight, units and leader shown as kept, the results as written?"""
+    with app.app_context():
+        earlier = make_period("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
+        changed = GOOD[:3] + [5] + GOOD[4:13] + ["县长"] + GOOD[14:]
+        values = cells(planned(results_import.plan_import(earlier, xlsx_bytes([changed]), "old.xlsx"), "民间投资增速"))
+        assert values["weight"] == ("5", "4", False) and values["leader_title"] == ("县长", "常务副县长", False)
+        assert values["score"] == ("1.71", None, True) and values["lead_unit"][2] is False
+
+
+def test_cli_warns_of_a_period_with_the_same_dates_and_imports(app, runner, half_year, tmp_path):
+    """Does the CLI print the overlap warning, naming the other period, and still import?"""
+    path = tmp_path / NINE_MONTHS
+    path.write_bytes(nine_months())
+    assert runner.invoke(args=["import-results", str(path), "--period", "2026年前三季度考核"]).exit_code == 0
+    result = runner.invoke(args=["import-results", str(path), "--period", "2026年1-9月"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: 周期“2026年前三季度考核”（前三季度，2026-01-01 – 2026-09-30）与“2026年1-9月”的起止日期完全相同"
+            in result.output)
+    assert "Imported 36 rows into 2026年1-9月" in result.output
