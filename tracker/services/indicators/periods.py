@@ -1,4 +1,10 @@
-"""Assessment periods (考核周期): create them, list them, and set their weak-indicator rules."""
+"""Assessment periods (考核周期): create them, list them, and set their weak-indicator rules and target basis.
+
+A period's kind and dates may be read from its name as offices write it
+(2026年半年考核, 2026年前三季度考核, 2026年一季度, 2026年第三季度, 2026年10月,
+2026年度; `infer_dates`), its kind from its dates (`kind_for_dates`); a name
+that says neither needs its first and last day.
+"""
 import re
 from calendar import monthrange
 from dataclasses import dataclass
