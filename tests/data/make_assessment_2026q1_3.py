@@ -1,6 +1,6 @@
 """Write tests/data/assessment-2026Q1-3.xlsx: the demo county's 前三季度 (January–September) results sheet.
 
-Run `python tests/data/make_assessment_2026q1_3.py` to regenerate it. The
+Run `python tests/data/make_assessment_2026q1_3.py [OUT.xlsx]` to regenerate it (or write it elsewhere). The
 indicators, categories, weights, units, lead and co-organizing units, leaders,
 formulas and veto flags are the half-year sample's (read from it, so the two
 sheets always name the same indicators); the scores, ranks and actual values
@@ -16,6 +16,7 @@ annual target, as in the half-year sheet). Rows made to test the rules:
   规上工业增加值增速 (11th, now last) and 教育惠民工程项目完成率 (11th, 11th) are weak in both too.
 """
 import os
+import sys
 from datetime import datetime
 
 import openpyxl
@@ -106,5 +107,6 @@ def build():
 
 
 if __name__ == "__main__":
-    build().save(OUT)
-    print(f"wrote {OUT}")
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT  # e.g. the demo's data folder
+    build().save(out)
+    print(f"wrote {out}")
