@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
+from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS
 from ..models.task import LEVELS, SOURCES
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 
@@ -52,6 +52,15 @@ class RulesForm(FlaskForm):
     default_deadline_days = IntegerField(_l("Default deadline of generated tasks (days)"),
                                          validators=[InputRequired(), NumberRange(1, 730)])
     submit = SubmitField(_l("Save rules"))
+
+
+class MarkForm(FlaskForm):
+    """The office's hand mark on one indicator for one period."""
+
+    mark = SelectField(_l("Mark"), choices=list(HAND_MARKS.items()))
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 3},
+                           description=_l("Required, e.g. 市直部门反馈摆尾; it is printed in the bulletin."))
+    submit = SubmitField(_l("Save the mark"))
 
 
 class IndicatorForm(FlaskForm):

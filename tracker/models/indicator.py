@@ -154,3 +154,8 @@ class IndicatorMark(db.Model):
 
     result = db.relationship("IndicatorResult")
     created_by = db.relationship("User")
+
+    @property
+    def label(self):
+        """The mark in words."""
+        return HAND_MARKS.get(self.mark, self.mark)

@@ -100,10 +100,10 @@ def recheck_for(task, assessment):
     """回头看 of one closed task against a later period's assessment: "no_effect", "effective" or None."""
     if task.status != "closed":
         return None
-    return _mark(assessment, task.origin_rank)
+    return mark_against(assessment, task.origin_rank)
 
 
-def _mark(assessment, origin_rank):
+def mark_against(assessment, origin_rank):
     """Still weak → no_effect; not weak and ranked better than at the origin → effective; else None."""
     if assessment.is_weak:
         return "no_effect"
@@ -151,4 +151,4 @@ def latest_recheck(task):
     result = db.session.scalar(db.select(IndicatorResult).where(
         IndicatorResult.period_id == later.id, IndicatorResult.indicator_id == origin.indicator_id))
     assessment = weakness.assess(result, later, mark=weakness.hand_marks([result.id]).get(result.id))
-    return _mark(assessment, origin.rank), later
+    return mark_against(assessment, origin.rank), later

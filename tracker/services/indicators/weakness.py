@@ -120,8 +120,11 @@ class IndicatorAssessment:
         return tuple(_reason_detail(self, code) for code in self.findings)
 
 
-def evaluate_period(period):
-    """Every result of the period judged by its rules, most points lost first."""
+def evaluate_period(period, as_of=None):
+    """Every result of the period judged by its rules, most points lost first.
+
+    `as_of`: a UTC moment; the hand marks in force then (a bulletin rebuilt for a past month), else now.
+    """
     indicator = selectinload(IndicatorResult.indicator)
     results = db.session.scalars(
         db.select(IndicatorResult).where(IndicatorResult.period_id == period.id)
@@ -129,16 +132,16 @@ def evaluate_period(period):
         .options(indicator.selectinload(Indicator.lead_unit), indicator.selectinload(Indicator.co_units))
     ).all()
     previous = previous_ranks(period)
-    marks = hand_marks([result.id for result in results])
+    marks = hand_marks([result.id for result in results], as_of)
     assessments = [assess(result, period, previous.get(result.indicator_id), marks.get(result.id))
                    for result in results]
     assessments.sort(key=_order)
     return assessments
 
 
-def weak_assessments(period):
+def weak_assessments(period, as_of=None):
     """Only the weak results of the period, most points lost first."""
-    return [item for item in evaluate_period(period) if item.is_weak]
+    return [item for item in evaluate_period(period, as_of) if item.is_weak]
 
 
 def previous_period(period):
@@ -160,13 +163,18 @@ def previous_ranks(period):
     return {indicator_id: rank for indicator_id, rank in rows if rank is not None}
 
 
-def hand_marks(result_ids):
-    """result id → the office's mark in force (the latest IndicatorMark), marks that were cleared left out."""
+def hand_marks(result_ids, as_of=None):
+    """result id → the office's mark in force (the latest IndicatorMark, made before `as_of` when given).
+
+    Marks that were cleared are left out.
+    """
     if not result_ids:
         return {}
     latest = {}
-    for mark in db.session.scalars(db.select(IndicatorMark).where(IndicatorMark.result_id.in_(result_ids))
-                                   .order_by(IndicatorMark.created_at, IndicatorMark.id)):
+    query = db.select(IndicatorMark).where(IndicatorMark.result_id.in_(result_ids))
+    if as_of is not None:
+        query = query.where(IndicatorMark.created_at < as_of)
+    for mark in db.session.scalars(query.order_by(IndicatorMark.created_at, IndicatorMark.id)):
         latest[mark.result_id] = mark
     return {result_id: mark for result_id, mark in latest.items() if mark.mark != "cleared"}
 
