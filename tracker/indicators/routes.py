@@ -10,8 +10,8 @@ from ..permissions import can_manage_assessments, can_view_assessments, permissi
 from ..services import DomainError
 from ..services.indicators import board as indicator_board
 from ..services.indicators import marks as hand_marks
-from ..services.indicators import weakness
 from ..services.indicators import periods as assessment_periods
+from ..services.indicators import weakness
 from . import bp
 from .forms import IndicatorForm, MarkForm, PeriodForm, RulesForm
 
