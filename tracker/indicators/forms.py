@@ -120,6 +120,10 @@ class DraftRowForm(Form):
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none, validate_choice=False)
     deadline_on = DateField(_l("Deadline"), validators=[Optional()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
+    # When the indicator already has an open task with the same lead unit (carried from an earlier period).
+    link_task = SelectField(_l("Existing open task"), coerce=_int_or_none, validate_choice=False)
+    duplicate_reason = TextAreaField(_l("Reason for a second task"), validators=[Length(max=1000)],
+                                     render_kw={"rows": 2})
 
 
 class GenerateForm(FlaskForm):

@@ -65,6 +65,29 @@ def board(user, period, show="all"):
     """The period's board as `user` may see it; `show` is all / weak / strength."""
     if not permissions.can_view_assessments(user):
         raise PermissionDenied(_("Only the supervision office, county leaders and the administrator see indicators."))
+    return _build(period, user, show)
+
+
+def records(period):
+    """The board of the period as plain records (`flask indicators board --format json`), as the office sees it."""
+    rows = []
+    for row in _build(period, None, "all").rows:
+        item, result = row.assessment, row.assessment.result
+        rows.append({
+            "indicator": item.indicator.name, "category": item.indicator.category, "rank": result.rank,
+            "peers": result.peer_count, "score": result.score, "weight": item.indicator.weight,
+            "points_lost": item.points_lost, "weak": item.is_weak, "reasons": list(item.reasons),
+            "findings": list(item.findings), "hand_mark": item.hand_mark, "hand_mark_reason": item.hand_mark_reason,
+            "note": item.note, "strength": item.is_strength,
+            "open_tasks": [task.code for task in row.open_tasks],
+            "carried_tasks": [task.code for task in row.open_tasks if task.carried],
+            "recheck": row.recheck,
+        })
+    return rows
+
+
+def _build(period, user, show):
+    """The board for `user` (None: the office's full view, for the CLI)."""
     show = show if show in SHOW else "all"
     assessments = weakness.evaluate_period(period)
     # One statement for the open tasks and the closed ones 回头看 judges.

@@ -24,14 +24,18 @@ the bulletin against the latest later period.
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case
 
-from ... import permissions
+from ... import clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, TaskResultLink
 from ...models.task import OPEN_STATUSES, STATUSES
+from .. import DomainError, audit
+from ..messaging import notifications
 from . import weakness
+from .results_import import require_office
 
 RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
 
@@ -152,3 +156,27 @@ def latest_recheck(task):
         IndicatorResult.period_id == later.id, IndicatorResult.indicator_id == origin.indicator_id))
     assessment = weakness.assess(result, later, mark=weakness.hand_marks([result.id]).get(result.id))
     return mark_against(assessment, origin.rank), later
+
+
+def link(actor, task, result):
+    """Record that the open `task` answers `result` (a later period of its indicator) too; audited, notified.
+
+    Called inside the caller's transaction (the generate batch); the office may then revise the
+    task's deadline and measures on the task itself.
+    """
+    require_office(actor)
+    if task is None or task.status not in OPEN_STATUSES:
+        raise DomainError(_("Only an open task can be linked to a new period's result."))
+    origin = db.session.get(IndicatorResult, task.indicator_result_id) if task.indicator_result_id else None
+    if origin is None or origin.indicator_id != result.indicator_id:
+        raise DomainError(_("%(code)s is a task of another indicator; it cannot answer %(name)s.",
+                            code=task.code, name=result.indicator.name))
+    if origin.id == result.id or db.session.scalar(db.select(TaskResultLink.id).where(
+            TaskResultLink.task_id == task.id, TaskResultLink.result_id == result.id)):
+        raise DomainError(_("%(code)s already answers %(period)s.", code=task.code, period=result.period.name))
+    db.session.add(TaskResultLink(task_id=task.id, result_id=result.id, created_by_id=actor.id,
+                                  created_at=clock.now()))
+    detail = _("Also answers %(period)s · %(name)s (rank %(rank)s of %(peers)s)", period=result.period.name,
+               name=result.indicator.name, rank=result.rank, peers=result.peer_count)
+    audit.record(actor, task, "result_linked", task.status, task.status, detail)
+    notifications.notify_task_event(task, "result_linked", actor, body=detail)
