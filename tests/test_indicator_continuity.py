@@ -1,6 +1,7 @@
 """Indicators across periods: hand marks, open tasks carried into the next period, the duplicate guard, 回头看."""
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -158,6 +159,14 @@ def test_open_tasks_carry_into_the_next_period(app, client, second_period):
     assert code in row and f"结转自{h1_name}" in row
     assert 'name="result"' in row  # a weak indicator with only a carried task may be ticked: linking is offered
     assert "未办结任务按指标计" in page
+    # The dashboard counts it for Q3 too, says it is carried, and its link lists exactly it.
+    home = client.get("/").get_data(as_text=True)
+    row = home[home.index('<tr data-indicator="民间投资增速">'):]
+    row = row[:row.index("</tr>")]
+    assert "1项结转" in row
+    link = re.search(r'href="(/tasks/\?[^"]*answering=[^"]*)">1</a>', row).group(1).replace("&amp;", "&")
+    listed = client.get(link).get_data(as_text=True)
+    assert re.findall(r'<td class="task-title"><a href="/tasks/(\d+)"', listed) == [str(second_period["carried"])]
 
 
 def test_generating_again_offers_the_link_and_a_second_task_needs_a_reason(app, second_period, results_county):
@@ -257,6 +266,9 @@ def test_recheck_flags_no_effect_and_effective(app, client, second_period, resul
     zh_login(client, "supervisor")
     page = client.get(f"/indicators/periods/{second_period['q3']}").get_data(as_text=True)
     assert 'data-recheck="no_effect"' in page and "整改成效未显现" in page and "成效明显" in page
+    home = client.get("/").get_data(as_text=True)
+    cards = home[home.index('id="rechecks"'):]
+    assert cards.index('data-recheck="no_effect"') < cards.index('data-recheck="effective"')
 
 
 def test_board_json_cli(app, runner, second_period, results_county):

@@ -14,6 +14,8 @@ STATUSES = {
     "closed": _l("Closed out"),
     "cancelled": _l("Cancelled"),
 }
+# 回头看 of a closed task against a later period of its indicator (services/indicators/continuity.py).
+RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
 OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
 FINISHED_STATUSES = ("closed", "cancelled")
 

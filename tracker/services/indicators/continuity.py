@@ -25,19 +25,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case
 
 from ... import clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, TaskResultLink
-from ...models.task import OPEN_STATUSES, STATUSES
+from ...models.task import OPEN_STATUSES, RECHECKS, STATUSES  # noqa: F401 (RECHECKS: read from here too)
 from .. import DomainError, audit
 from ..messaging import notifications
 from . import weakness
 from .results_import import require_office
-
-RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
 
 
 @dataclass(frozen=True)
