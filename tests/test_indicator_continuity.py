@@ -286,3 +286,26 @@ def test_board_json_cli(app, runner, second_period, results_county):
     assert strong["weak"] is False and strong["note"].startswith("关注") and strong["score"] == strong["weight"]
     missing = runner.invoke(args=["indicators", "board", "--period", "2030年度考核", "--format", "json"])
     assert missing.exit_code != 0 and "No period" in missing.output
+
+
+def test_task_sheet_import_obeys_the_guard(app, second_period, results_county):
+    """A task sheet row naming 民间投资增速 for its lead unit: refused without 新建理由, created with one."""
+    from tracker.services.tasks import sheet_import
+
+    with app.app_context():
+        actor = office(results_county)
+        carried = db.session.get(RectificationTask, second_period["carried"])
+        header = ["任务名称", "牵头单位", "完成时限", "考核指标", "新建理由"]
+        deadline = (TODAY + timedelta(days=40)).isoformat()
+        row = ["民间投资三季度专项攻坚", carried.lead_unit.name, deadline, "民间投资增速"]
+        plan = sheet_import.plan_task_import(actor, xlsx_bytes([row + [None]], header=header), "tasks.xlsx")
+        (error,) = plan.errors
+        assert error.code == "duplicate_indicator_task" and carried.code in error.message
+        stray = ["某任务", carried.lead_unit.name, deadline, "不存在的指标", None]
+        unknown = sheet_import.plan_task_import(actor, xlsx_bytes([stray], header=header), "tasks.xlsx")
+        assert unknown.errors[0].code == "unknown_indicator"
+        _plan, (task,) = sheet_import.apply_task_import(
+            actor, xlsx_bytes([row + ["县委常委会要求另立专项"]], header=header), "tasks.xlsx")
+        _h1, q3 = periods(second_period)
+        assert task.indicator_result.period_id == q3.id and task.source == "indicator"
+        assert task.duplicate_reason == "县委常委会要求另立专项"
