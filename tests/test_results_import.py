@@ -66,10 +66,10 @@ def test_sample_imports_as_is_with_the_right_weak_reasons(units):
     assert items["民间投资增速"].reasons == ("last_place", "bottom_k", "behind_progress")
     assert items["企业上市培育"].reasons == ("bottom_k",)  # 206 家 of 200: ahead of progress, but 11th of 12
     assert items["安全生产"].indicator.direction == "lower"  # inferred: the sheet has no 方向 column
-    assert items["安全生产"].reasons == ("bottom_k", "behind_progress")  # 37.7 起 > 32 × 50%
+    assert items["安全生产"].reasons == ("veto_at_risk",)  # 一票否决: 37.7 起 > 32 × 50%, judged by its own rule
     assert items["招商引资到位资金"].indicator.kind == "cumulative" and not items["招商引资到位资金"].is_weak
     assert items["地区生产总值增速"].is_strength and not items["地区生产总值增速"].is_weak
-    assert items["森林覆盖率"].is_strength and items["森林覆盖率"].reasons == ("behind_progress",)
+    assert items["森林覆盖率"].is_strength and items["森林覆盖率"].findings == ("behind_progress",)
     first = weakness.evaluate_period(period)[0]
     assert (first.indicator.name, first.points_lost) == ("规上工业增加值增速", 3.12)
     indicator = items["污染防治攻坚战"].indicator

@@ -1,7 +1,7 @@
 """period kinds: 一季度, 前三季度, 下半年 told apart from single quarters and 上半年; the target basis of a period
 
 Revision ID: 0009_wt14d_period_kinds
-Revises: 0008_office_settings
+Revises: 0009_indicator_continuity
 Create Date: 2026-12-02 16:30:00
 
 Written by hand. Before this revision a period was a half_year, a quarter, a
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_wt14d_period_kinds"
-down_revision = "0008_office_settings"
+down_revision = "0009_indicator_continuity"
 branch_labels = None
 depends_on = None
 

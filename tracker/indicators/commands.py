@@ -54,3 +54,31 @@ def import_results(path, period_name, kind, starts_on, ends_on, target_basis, cr
                f"results {plan.count('result', 'create')} new, {plan.count('result', 'update')} updated, "
                f"{plan.count('result', 'unchanged')} unchanged; indicators {plan.count('indicator', 'create')} new, "
                f"{plan.count('indicator', 'update')} updated; units created {len(plan.unknown_units)}.")
+
+
+indicators_cli = click.Group("indicators", help="Assessment periods and their indicator boards.")
+
+
+@indicators_cli.command("board")
+@click.option("--period", "period_name", required=True, help="Period name, e.g. 2026年上半年考核.")
+@click.option("--format", "output", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@with_appcontext
+def board(period_name, output):
+    """The period's indicator board, as the office sees it on the page (JSON: one object per indicator)."""
+    import json
+
+    from ..extensions import db
+    from ..models import AssessmentPeriod
+    from ..services.indicators import board as indicator_board
+
+    period = db.session.scalar(db.select(AssessmentPeriod).where(AssessmentPeriod.name == period_name.strip()))
+    if period is None:
+        raise click.ClickException(f"No period is named {period_name}.")
+    rows = indicator_board.records(period)
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        marks = ", ".join(row["reasons"]) + (f" [hand: {row['hand_mark']}]" if row["hand_mark"] else "")
+        click.echo(f"{row['indicator']}\t{row['rank']}/{row['peers']}\t{row['score']}/{row['weight']}\t"
+                   f"{'WEAK' if row['weak'] else '-'}\t{marks}\t{' '.join(row['open_tasks'])}\t{row['recheck'] or ''}")

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
+from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
 from ..models.task import LEVELS, SOURCES
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 
@@ -59,6 +59,15 @@ class RulesForm(FlaskForm):
                                description=_l("The year's target: a cumulative amount is held to target × time-elapsed "
                                               "progress. This period's target: to the target itself."))
     submit = SubmitField(_l("Save rules"))
+
+
+class MarkForm(FlaskForm):
+    """The office's hand mark on one indicator for one period."""
+
+    mark = SelectField(_l("Mark"), choices=list(HAND_MARKS.items()))
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 3},
+                           description=_l("Required, e.g. 市直部门反馈摆尾; it is printed in the bulletin."))
+    submit = SubmitField(_l("Save the mark"))
 
 
 class IndicatorForm(FlaskForm):
@@ -119,6 +128,10 @@ class DraftRowForm(Form):
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none, validate_choice=False)
     deadline_on = DateField(_l("Deadline"), validators=[Optional()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
+    # When the indicator already has an open task with the same lead unit (carried from an earlier period).
+    link_task = SelectField(_l("Existing open task"), coerce=_int_or_none, validate_choice=False)
+    duplicate_reason = TextAreaField(_l("Reason for a second task"), validators=[Length(max=1000)],
+                                     render_kw={"rows": 2})
 
 
 class GenerateForm(FlaskForm):

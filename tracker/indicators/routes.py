@@ -5,13 +5,15 @@ from flask_login import current_user
 
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..models import AssessmentPeriod, Indicator
+from ..models import AssessmentPeriod, Indicator, IndicatorResult
 from ..permissions import can_manage_assessments, can_view_assessments, permission_required
 from ..services import DomainError
 from ..services.indicators import board as indicator_board
+from ..services.indicators import marks as hand_marks
 from ..services.indicators import periods as assessment_periods
+from ..services.indicators import weakness
 from . import bp
-from .forms import IndicatorForm, PeriodForm, RulesForm
+from .forms import IndicatorForm, MarkForm, PeriodForm, RulesForm
 
 
 def load_period(period_id):
@@ -88,6 +90,31 @@ def board(period_id):
     period = load_period(period_id)
     board = indicator_board.board(current_user, period, request.args.get("show", "all"))
     return render_template("indicators/board.html", board=board, period=period, shows=indicator_board.SHOW)
+
+
+@bp.route("/periods/<int:period_id>/results/<int:result_id>/mark", methods=["GET", "POST"])
+@permission_required(can_manage_assessments)
+def mark(period_id, result_id):
+    """Mark one indicator weak or not weak for the period by hand, with a reason; its marks so far."""
+    period = load_period(period_id)
+    result = db.session.get(IndicatorResult, result_id)
+    if result is None or result.period_id != period.id:
+        abort(404)
+    form = MarkForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            hand_marks.set_mark(current_user, result, form.mark.data, form.reason.data)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(_("The mark on %(name)s was saved; the board, the dashboard and the bulletin follow it.",
+                    name=result.indicator.name), "success")
+            return redirect(url_for("indicators.board", period_id=period.id))
+    assessment = next(item for item in weakness.evaluate_period(period) if item.result.id == result.id)
+    status = 400 if form.is_submitted() else 200
+    return render_template("indicators/mark.html", period=period, result=result, item=assessment, form=form,
+                           marks=hand_marks.history(result), error=error), status
 
 
 @bp.route("/indicator/<int:indicator_id>", methods=["GET", "POST"])

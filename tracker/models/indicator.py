@@ -148,3 +148,30 @@ class IndicatorResult(db.Model):
 
     def __repr__(self):
         return f"<IndicatorResult {self.indicator_id}@{self.period_id} rank {self.rank}>"
+
+
+HAND_MARKS = {"weak": _l("Weak"), "not_weak": _l("Not weak"), "cleared": _l("Mark cleared")}
+
+
+class IndicatorMark(db.Model):
+    """The office's hand mark on one result (weak or not weak for that period), with its reason.
+
+    Marks are never rewritten: a new mark (or "cleared") is a new row, and the latest row is in force.
+    """
+
+    __tablename__ = "indicator_marks"
+
+    id = db.Column(db.Integer, primary_key=True)
+    result_id = db.Column(db.Integer, db.ForeignKey("indicator_results.id"), nullable=False, index=True)
+    mark = db.Column(db.String(10), nullable=False)  # weak / not_weak / cleared
+    reason = db.Column(db.Text, nullable=False)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    result = db.relationship("IndicatorResult")
+    created_by = db.relationship("User")
+
+    @property
+    def label(self):
+        """The mark in words."""
+        return HAND_MARKS.get(self.mark, self.mark)
