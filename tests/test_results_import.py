@@ -16,6 +16,7 @@ from tests.indicator_helpers import (
     load_demo_units,
     make_period,
     sample_bytes,
+    sample_on_disk,
     xlsx_bytes,
 )
 from tracker.extensions import db
@@ -118,6 +119,8 @@ def test_every_kind_of_row_error_is_reported_with_row_and_column(units):
     found = {(e.row, e.column, e.code) for e in plan.errors}
     assert found == {
         (4, "配合单位", "unknown_unit"), (5, "全市排名", "rank_above_peers"), (6, "得分", "score_above_weight"),
+        # The score is checked against the indicator's bonus cap after parsing, so the row's units are checked too.
+        (6, "配合单位", "inactive_unit"),
         (7, "分值", "required"), (8, "牵头单位", "inactive_unit"), (9, "指标名称", "duplicate_name"),
     }
     unknown = next(e for e in plan.errors if e.code == "unknown_unit")
@@ -247,11 +250,7 @@ def test_formulas_without_values_are_refused(units):
 
 def test_cli_imports_into_a_new_period_named_like_the_sheet(app, runner, tmp_path):
     """Does `flask import-results FILE --period NAME` create the period from its name and import the file?"""
-    with app.app_context():
-        load_demo_units()
-        db.session.commit()
-    path = tmp_path / "assessment-2026H1.xlsx"
-    path.write_bytes(sample_bytes())
+    path = sample_on_disk(app, tmp_path)
     result = runner.invoke(args=["import-results", str(path), "--period", "2026年上半年考核"])
     assert result.exit_code == 0, result.output
     assert "Imported 36 rows" in result.output

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS
+from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
 from ..models.task import LEVELS, SOURCES
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 
@@ -33,10 +33,14 @@ class PeriodForm(FlaskForm):
     """A new assessment period."""
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)],
-                       description=_l("e.g. 2026年上半年考核"))
-    kind = SelectField(_l("Period type"), choices=list(PERIOD_KINDS.items()), default="half_year")
-    starts_on = DateField(_l("First day"), validators=[InputRequired()])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+                       description=_l("e.g. 2026年半年考核, 2026年前三季度考核, 2026年一季度, 2026年10月, 2026年度"))
+    kind = SelectField(_l("Period type"), choices=[("", _l("From the name or the dates"))] + list(PERIOD_KINDS.items()),
+                       default="")
+    starts_on = DateField(_l("First day"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()],
+                        description=_l("Leave both days empty when the name says them (2026年前三季度 is 1 January – "
+                                       "30 September)."))
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()), default="year")
     submit = SubmitField(_l("Create period"))
 
 
@@ -51,6 +55,9 @@ class RulesForm(FlaskForm):
                                     description=_l("Score ÷ weight; leave empty to switch the rule off."))
     default_deadline_days = IntegerField(_l("Default deadline of generated tasks (days)"),
                                          validators=[InputRequired(), NumberRange(1, 730)])
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()),
+                               description=_l("The year's target: a cumulative amount is held to target × time-elapsed "
+                                              "progress. This period's target: to the target itself."))
     submit = SubmitField(_l("Save rules"))
 
 
@@ -79,6 +86,7 @@ class UploadForm(FlaskForm):
 
     file = FileField(_l("Results file (.xlsx or .csv)"),
                      validators=[FileRequired(_l("Choose the results spreadsheet to import."))])
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()), default="year")
     submit = SubmitField(_l("Upload and check"))
 
 

@@ -40,7 +40,8 @@ def create_period():
     if form.validate_on_submit():
         try:
             period = assessment_periods.create_period(
-                current_user, form.name.data, form.kind.data, form.starts_on.data, form.ends_on.data)
+                current_user, form.name.data, form.kind.data or None, form.starts_on.data, form.ends_on.data,
+                assessment_periods.PeriodRules(target_basis=form.target_basis.data))
         except DomainError as exc:
             error = str(exc)
         else:
@@ -53,13 +54,13 @@ def create_period():
 @bp.route("/periods/<int:period_id>/rules", methods=["GET", "POST"])
 @permission_required(can_manage_assessments)
 def rules(period_id):
-    """The period's weak-indicator rules and default task deadline."""
+    """The period's weak-indicator rules, default task deadline and target basis (kept when a form omits it)."""
     period = load_period(period_id)
     current = assessment_periods.rules_of(period)
     form = RulesForm(data=None if request.method == "POST" else {
         "bottom_k": current.bottom_k, "last_place": current.last_place, "behind_progress": current.behind_progress,
         "score_rate_below": round(current.score_rate_below * 100) if current.score_rate_below else None,
-        "default_deadline_days": current.default_deadline_days})
+        "default_deadline_days": current.default_deadline_days}, target_basis=current.target_basis)
     error = None
     if form.validate_on_submit():
         try:
@@ -79,7 +80,7 @@ def rules_from(form):
     return assessment_periods.PeriodRules(
         bottom_k=form.bottom_k.data or 0, last_place=form.last_place.data,
         behind_progress=form.behind_progress.data, score_rate_below=rate / 100 if rate else None,
-        default_deadline_days=form.default_deadline_days.data)
+        default_deadline_days=form.default_deadline_days.data, target_basis=form.target_basis.data)
 
 
 @bp.route("/periods/<int:period_id>")
