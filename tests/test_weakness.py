@@ -197,3 +197,16 @@ def test_cumulative_reason_shows_completion_against_progress(ctx):
     with force_locale("en"):
         assert item.reason_details == (
             "Actual 3.8 < target 7.9 × time-elapsed progress 50% (cumulative, higher is better)",)
+
+
+def test_a_period_target_is_compared_without_time_elapsed_progress(ctx):
+    """When the sheet's 目标值 is the period's own, a cumulative amount is held to it, not to target × 序时进度."""
+    yearly = make_period(rule_bottom_k=0)
+    own = make_period("2026年前三季度考核", date(2026, 1, 1), date(2026, 9, 30), rule_bottom_k=0,
+                      target_basis="period")
+    kwargs = dict(kind="cumulative", target=100, actual=80, progress=0.75, rank=8)
+    assert judge(make_result(yearly, "招商引资到位资金", **kwargs)).reasons == ()  # 80 ≥ 100 × 75%
+    item = judge(make_result(own, "招商引资到位资金", **kwargs))
+    assert item.reasons == ("behind_progress",)  # 80 < 100
+    with force_locale("zh_CN"):
+        assert item.reason_details == ("完成值80 < 目标值100（累计值，越高越好）",)
