@@ -6,6 +6,7 @@ from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
 from .task import (
     Attachment,
+    CloseoutMilestoneNote,
     CloseoutRequest,
     ExtensionRequest,
     Milestone,
@@ -18,8 +19,8 @@ from .unit import Unit
 from .user import LoginThrottle, SignIn, User
 
 __all__ = [
-    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
-    "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
+    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutMilestoneNote", "CloseoutRequest",
+    "DataVersion", "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
     "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport", "RectificationTask",
     "SchedulerBeat", "SignIn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
