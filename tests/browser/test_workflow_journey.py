@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.conftest import screenshot
+from tracker.seeding import demo_files
 
 pytestmark = pytest.mark.browser
 
@@ -24,31 +25,9 @@ EVIDENCE_NAME = "排涝泵站验收记录.pdf"
 TASK_URL = re.compile(r"/tasks/(\d+)$")
 
 
-def small_pdf(text):
-    """A small, valid one-page PDF whose page says `text` (ASCII), with a correct xref table."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def pdf_file(name, text):
     """A file for set_input_files, as a user would pick it from disk."""
-    return {"name": name, "mimeType": "application/pdf", "buffer": small_pdf(text)}
+    return {"name": name, "mimeType": "application/pdf", "buffer": demo_files.pdf([text])}
 
 
 def unread(page):
