@@ -84,7 +84,7 @@ def test_a_close_out_walks_through_its_checks(page_for, live_server):
     head.get_by_label("整改成效").fill(STATEMENT)
     head.get_by_label("完成进度").fill("90")
     refused(head, "申请销号", "请说明未全部完成即申请销号的原因")
-    head.get_by_label("未达100%即申请销号的原因").fill("主体工程已完工，剩余绿化恢复不影响排涝能力")
+    head.get_by_label("未达100％即申请销号的原因").fill("主体工程已完工，剩余绿化恢复不影响排涝能力")
     refused(head, "申请销号", f"请说明时间节点“{OPEN_MILESTONE}”是否已完成")
     milestone = head.get_by_role("group", name=re.compile(OPEN_MILESTONE))
     milestone.get_by_label("未完成", exact=True).check()

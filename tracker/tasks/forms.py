@@ -100,7 +100,7 @@ class CloseoutRequestForm(VersionedForm):
                             description=_l("At least 20 characters: what was done, what changed, how it was checked."))
     percent_done = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(0, 100)],
                                 render_kw={"min": 0, "max": 100})
-    percent_reason = TextAreaField(_l("Why close-out below 100 %"), render_kw={"rows": 2},
+    percent_reason = TextAreaField(_l("Why close-out below 100 percent"), render_kw={"rows": 2},
                                    description=_l("Needed only when the percent done is below 100."))
     files = MultipleFileField(_l("Evidence files of this request"))
     submit = SubmitField(_l("Request close-out"))

@@ -73,7 +73,7 @@ def _checked(task, given):
                             "%(n)d): what was done, what changed, how it was checked.",
                             min=MIN_STATEMENT, n=len(statement)))
     percent = parse_percent(given.percent_done)
-    reason = optional_text(given.percent_reason, _("Why close-out below 100 %"))
+    reason = optional_text(given.percent_reason, _("Why close-out below 100 percent"))
     if percent < 100 and not reason:
         raise DomainError(_("The task is %(percent)d%% done: say why close-out is asked before it is complete, "
                             "or set the percent done to 100.", percent=percent))
