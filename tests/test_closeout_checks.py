@@ -24,7 +24,7 @@ from tracker.extensions import db
 from tracker.models import Attachment, AuditEntry, CloseoutMilestoneNote, Milestone, RectificationTask
 from tracker.services import DomainError, office_settings
 from tracker.services.bulletins.history import History
-from tracker.services.tasks import closeouts, reviews, timeline
+from tracker.services.tasks import action_views, closeouts, reviews, timeline, workflow
 
 
 def _refused(task_id, call, *words):
@@ -231,6 +231,7 @@ def test_a_kept_extension_is_decided_under_review_and_withdrawn_on_close_out(app
         add_pending_extension(flow, decided)
         closeouts.request_closeout(head, decided, closeout_input(extension_choice="wait"), decided.version)
         assert decided.pending_extension is not None and decided.status == "pending_review"
+        assert action_views.mine_counts(office)["extensions"] == 1  # the office still finds it to decide
         reviews.decide_extension(office, decided, True, None, decided.version, granted_on=date(2026, 11, 15))
         assert (decided.status, decided.deadline_on) == ("pending_review", date(2026, 11, 15))
 
@@ -241,3 +242,13 @@ def test_a_kept_extension_is_decided_under_review_and_withdrawn_on_close_out(app
         assert closed.extension_requests[0].status == "withdrawn"
         assert audit_actions(closed.id)[-2:] == ["extension_withdrawn", "closeout_approved"]
         assert closed.deadline_on == DEADLINE  # a withdrawn request never moved the deadline
+
+
+def test_cancelling_records_the_withdrawal_of_a_pending_extension(app, flow):
+    """When the office cancels a task with an extension waiting, is the withdrawal an event of its own too?"""
+    with app.app_context():
+        task = new_task(flow, "in_progress")
+        add_pending_extension(flow, task)
+        workflow.cancel(user(flow, "supervisor"), task, "上级政策调整", task.version)
+        assert task.extension_requests[0].status == "withdrawn"
+        assert audit_actions(task.id) == ["extension_withdrawn", "cancelled"]

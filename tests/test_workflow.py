@@ -247,7 +247,7 @@ def test_closeout_rejection_returns_the_task_to_work(app, flow):
         closeouts.request_closeout(head, task, closeout_input(), task.version)
         reviews.decide_closeout(supervisor, task, False, "缺少验收报告", task.version)
         assert (task.status, task.closeout_requested_at) == ("in_progress", None)
-        again = closeout_input([upload("验收报告.pdf", PDF)], statement="补充了验收报告和水质检测报告，已复核。")
+        again = closeout_input([upload("验收报告.pdf", PDF)], statement="补充验收报告和水质检测报告，复核全部达标。")
         closeouts.request_closeout(head, task, again, task.version)
         reviews.decide_closeout(supervisor, task, True, "同意销号", task.version)
         assert task.status == "closed" and task.closed_at is not None

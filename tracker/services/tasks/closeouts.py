@@ -15,12 +15,11 @@ from ... import clock
 from ...extensions import db
 from ...models import Attachment, CloseoutMilestoneNote, CloseoutRequest, Milestone
 from .. import DomainError, audit, office_settings
-from ..messaging.notifications import notify_task_event
 from ..transaction import optional_text, required_text, saving
 from . import attachments
 from .progress import parse_percent
 from .timeline import load_records
-from .workflow import authorize, conflict_message, transition
+from .workflow import authorize, conflict_message, transition, withdraw_extension
 
 MIN_STATEMENT = 20  # characters of 整改成效: "已完成" says nothing a reviewer can check
 EXTENSION_CHOICES = ("withdraw", "wait")
@@ -147,20 +146,6 @@ def _mark_done(actor, task, milestone, note, now):
     db.session.refresh(milestone)
     reason = f"{milestone.title}: {note}"
     audit.record(actor, task, "milestone_done", task.status, task.status, reason, milestone)
-
-
-def withdraw_extension(actor, task, note):
-    """Withdraw the extension request waiting on the task: an event of its own, with its time, never silent."""
-    pending = task.pending_extension
-    if pending is None:
-        return None
-    pending.status, pending.decided_at, pending.decision_note = "withdrawn", clock.now(), note
-    pending.decided_by_id = actor.id if actor is not None else None
-    db.session.flush()
-    text = _("%(date)s: %(note)s", date=pending.requested_deadline_on.isoformat(), note=note)
-    audit.record(actor, task, "extension_withdrawn", task.status, task.status, text, pending)
-    notify_task_event(task, "extension_withdrawn", actor, body=text)
-    return pending
 
 
 @dataclass

@@ -9,8 +9,7 @@ from ...extensions import db
 from ...models import ExtensionRequest
 from .. import DomainError
 from ..transaction import optional_text, required_text, saving
-from .closeouts import withdraw_extension
-from .workflow import authorize, conflict_message, transition
+from .workflow import authorize, conflict_message, transition, withdraw_extension
 
 
 def decide_closeout(actor, task, approve, note=None, version=None):
