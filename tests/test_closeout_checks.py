@@ -242,6 +242,13 @@ def test_a_kept_extension_is_decided_under_review_and_withdrawn_on_close_out(app
         assert closed.extension_requests[0].status == "withdrawn"
         assert audit_actions(closed.id)[-2:] == ["extension_withdrawn", "closeout_approved"]
         assert closed.deadline_on == DEADLINE  # a withdrawn request never moved the deadline
+        # Rebuilt later for the month's figures: the granted date during review, closed on time, nothing else moved.
+        later = datetime(2026, 6, 2, tzinfo=SHANGHAI)
+        history = History(later, later)
+        assert history.deadline_at(closed, later) == DEADLINE
+        assert history.deadline_at(decided, later) == date(2026, 11, 15)
+        assert [history.status_at(task, later) for task in (decided, closed)] == ["pending_review", "closed"]
+        assert history.snapshot(closed, later, later.date()).is_on_time
 
 
 def test_cancelling_records_the_withdrawal_of_a_pending_extension(app, flow):
