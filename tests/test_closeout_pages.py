@@ -175,3 +175,25 @@ def test_images_and_pdfs_open_inline_in_a_sandbox_other_files_download(app, clie
     html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert f'href="/tasks/files/{pdf}/view" target="_blank"' in html
     assert f'href="/tasks/files/{docx}"' in html
+
+
+def test_the_office_turns_the_evidence_rule_off_on_its_settings_page(app, client, auth, flow):
+    """Does unticking the setting on the office settings page (audited) let a close-out go without a file of its own?"""
+    from tracker.models import AuditEntry
+    from tracker.services import office_settings
+
+    with app.app_context():
+        task_id = new_task(flow, "in_progress").id
+        form = {item.key: str(office_settings.value(item.key)) for item in office_settings.SETTINGS
+                if item.kind != "bool"}
+    login(client, auth, "supervisor")
+    assert "销号申请须附本次佐证材料" in client.get("/admin/settings").get_data(as_text=True)
+    assert client.post("/admin/settings", data=form).status_code == 302  # the box unticked
+    login(client, auth, "lead_head")
+    assert "本次申请须至少上传一份佐证材料" not in client.get(f"/tasks/{task_id}/closeout").get_data(as_text=True)
+    done = post_form(client, f"/tasks/{task_id}/closeout", {"summary": STATEMENT, "percent_done": "100"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(RectificationTask, task_id).status == "pending_review"
+        change = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "setting_changed")).one()
+        assert change.reason.startswith("CLOSEOUT_REQUIRES_EVIDENCE:")
