@@ -130,6 +130,8 @@ def test_review_page_shows_the_whole_task_above_the_decision(app, client, auth, 
     assert "请加快验收进度" in text(html[html.index('id="review-urges"'):])
     assert "延期至2026-12-31的申请尚待决定：同意销号将撤回该延期申请" in page
     assert html.index(STATEMENT) < html.index('name="approve"')  # all of it above the decision
+    task_page = text(client.get(f"/tasks/{task_id}").get_data(as_text=True))
+    assert "完成进度: 95% · 尾款结算待审计" in task_page  # the request's claim stays on the timeline
 
 
 def test_partial_extension_through_the_page(app, client, auth, flow):
