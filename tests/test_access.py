@@ -48,6 +48,57 @@ def test_role_action_matrix(client, auth, world, page, username, expected):
     assert response.status_code == expected
 
 
+# The close-out pages and the evidence views (issue 15): page -> {username: expected status}; missing means 200.
+# {review} is a task of 县水利局 under close-out review with an extension kept waiting; {pdf} and {docx} are
+# files of it (a PDF opens inline, a .docx downloads), {foreign_pdf} a file of 县商务局's task.
+CLOSEOUT_MATRIX = {
+    "/tasks/{review}/closeout/review": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{review}/extension/review": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{own}/closeout": {u: 403 for u in ROLES if u != "unithead"},
+    "/tasks/files/{pdf}/view": {"otherhead": 403},
+    "/tasks/files/{docx}/view": {"otherhead": 403},
+    "/tasks/files/{pdf}": {"otherhead": 403},
+    "/tasks/files/{foreign_pdf}/view": {"leader": 403, "unithead": 403, "unitstaff": 403},
+}
+CLOSEOUT_CASES = [(page, user, rules.get(user, 200)) for page, rules in CLOSEOUT_MATRIX.items() for user in ROLES]
+
+
+@pytest.fixture
+def review_world(app, world):
+    """The world's ids plus a task under close-out review (with its files) and a file on a foreign task."""
+    from datetime import date
+
+    from tests.workflow_helpers import PDF, upload, zip_bytes
+    from tracker.models import Unit
+    from tracker.services.tasks import closeouts, progress, reviews
+
+    with app.app_context():
+        water, head = db.session.get(Unit, world["units"]["water"]), db.session.get(User, world["users"]["unithead"])
+        task = RectificationTask(title="销号审核中的任务", lead_unit=water, status="in_progress",
+                                 deadline_on=date(2027, 6, 30), original_deadline_on=date(2027, 6, 30),
+                                 responsible_leader_id=world["users"]["leader"])
+        db.session.add(task)
+        db.session.commit()
+        reviews.request_extension(head, task, date(2027, 9, 30), "汛期无法施工", task.version)
+        request_ = closeouts.request_closeout(head, task, closeouts.CloseoutInput(
+            statement="管网改造全部完成，经第三方检测水质达标，群众满意。", extension_choice="wait",
+            files=[upload("验收报告.pdf", PDF), upload("验收表.docx", zip_bytes())]), task.version)
+        pdf, docx = (file.id for file in request_.attachments)
+        foreign = db.session.get(RectificationTask, world["tasks"]["foreign"])
+        other = db.session.get(User, world["users"]["otherhead"])
+        report = progress.report_progress(other, foreign, "外贸进展", 30, [upload("外贸.pdf", PDF)], "tok")
+        ids = {"review": task.id, "pdf": pdf, "docx": docx, "foreign_pdf": report.attachments[0].id}
+    return {**world["tasks"], **ids}
+
+
+@pytest.mark.parametrize("page, username, expected", CLOSEOUT_CASES)
+def test_closeout_pages_and_evidence_views(client, auth, review_world, page, username, expected):
+    """Does each role get exactly the close-out pages and the evidence views it may open?"""
+    auth.login(username)
+    with client.get(page.format(**review_world)) as response:  # a file's response holds it open until closed
+        assert response.status_code == expected
+
+
 @pytest.mark.parametrize("page", list(MATRIX))
 def test_anonymous_is_sent_to_login(client, world, page):
     """Is a visitor who has not logged in sent to the login page for every page?"""

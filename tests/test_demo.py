@@ -192,7 +192,7 @@ def test_extensions_closeouts_and_urges(loaded):
     assert extended
     for task in extended:
         approved = [r for r in all_of(ExtensionRequest) if r.task_id == task.id and r.status == "approved"]
-        assert approved and approved[-1].requested_deadline_on == task.deadline_on
+        assert approved and approved[-1].granted_deadline_on == task.deadline_on
     closed = [t for t in tasks if t.status == "closed"]
     for task in closed:
         assert any(r.task_id == task.id and r.status == "approved" for r in all_of(CloseoutRequest))
@@ -203,6 +203,33 @@ def test_extensions_closeouts_and_urges(loaded):
     assert any(r.status == "rejected" for r in all_of(CloseoutRequest))
     assert any(r.status == "pending" for r in all_of(ExtensionRequest))
     assert count(Urge) >= 5
+
+
+def test_closeouts_carry_what_the_review_checks(app, loaded):
+    """Does every close-out request carry its statement, its own files (on disk), its percent and its answers,
+
+    with a partial extension, a withdrawn one and one kept waiting under review?
+    """
+    import os
+
+    from tracker.models import Attachment, CloseoutMilestoneNote
+    from tracker.services.tasks import attachments, closeouts
+
+    for request_ in all_of(CloseoutRequest):
+        assert len(request_.summary) >= closeouts.MIN_STATEMENT
+        own = [file for file in all_of(Attachment) if file.closeout_request_id == request_.id]
+        assert {file.content_type for file in own} == {"application/pdf", "image/png"}
+        assert all(os.path.getsize(attachments.path_for(file.stored_name)) == file.size_bytes for file in own)
+        assert request_.percent_done is not None and (request_.percent_done == 100 or request_.percent_reason)
+    notes = all_of(CloseoutMilestoneNote)
+    assert {note.is_done for note in notes} == {True, False}
+    assert all(note.milestone.task_id == note.closeout_request.task_id for note in notes)
+    extensions = all_of(ExtensionRequest)
+    assert any(r.is_partial for r in extensions)
+    assert any(r.status == "withdrawn" and r.task.status == "pending_review" for r in extensions)
+    assert any(r.status == "pending" and r.task.status == "pending_review" for r in extensions)
+    withdrawn = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "extension_withdrawn")).all()
+    assert withdrawn and {entry.object_type for entry in withdrawn} == {"extension_request"}
 
 
 def test_histories_are_consistent(loaded):
@@ -231,7 +258,7 @@ def test_histories_are_consistent(loaded):
             assert task.percent_done == max(own, key=lambda r: r.created_at).percent_done
         else:
             assert task.last_reported_at is None and task.percent_done == 0
-        if task.status in ("pending_review", "closed"):
+        if task.status == "closed":
             assert task.percent_done == 100
 
 

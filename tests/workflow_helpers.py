@@ -43,6 +43,8 @@ ACTORS = {
     "other_head": ("otherhead", "unit_head", "other"),
 }
 
+# A 整改成效 statement long enough for a close-out request (closeouts.MIN_STATEMENT).
+STATEMENT = "管网改造全部完成，经第三方检测水质达标，群众回访满意率98%。"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -112,6 +114,14 @@ def new_task(flow, status="in_progress", deadline_on=DEADLINE, level="listed", *
                                        deadline_in_force_on=deadline_on, status="pending", created_at=now))
     db.session.commit()
     return task
+
+
+def closeout_input(files=None, statement=STATEMENT, **fields):
+    """A close-out request as a unit would fill it in: the statement, 100 %, one evidence file of its own."""
+    from tracker.services.tasks import closeouts
+
+    files = [upload("验收报告.pdf", PDF)] if files is None else files
+    return closeouts.CloseoutInput(statement=statement, files=files, **fields)
 
 
 def add_pending_extension(flow, task, requested=date(2026, 12, 31)):

@@ -192,7 +192,8 @@ ACTION_STATUSES = {
     "request_closeout": ("in_progress",),
     "review_closeout": ("pending_review",),
     "request_extension": ("in_progress",),
-    "review_extension": ("in_progress",),
+    # A unit asking for close-out may keep its extension request waiting: the office still decides it.
+    "review_extension": ("in_progress", "pending_review"),
     "cancel": OPEN_STATUSES,
     # Under review the unit has done its part; urging it then would be noise.
     "urge": ("assigned", "in_progress"),

@@ -6,6 +6,7 @@ from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
 from .task import (
     Attachment,
+    CloseoutMilestoneNote,
     CloseoutRequest,
     ExtensionRequest,
     Milestone,
@@ -18,11 +19,34 @@ from .task import (
 from .unit import Unit
 from .user import LoginThrottle, SignIn, User
 
+# One name a line: branches that add models then merge without conflicts.
 __all__ = [
-    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
-    "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
-    "IndicatorMark", "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport",
+    "AssessmentPeriod",
+    "Attachment",
+    "AuditEntry",
+    "Bulletin",
+    "CloseoutMilestoneNote",
+    "CloseoutRequest",
+    "DataVersion",
+    "ExtensionRequest",
+    "Indicator",
+    "IndicatorMark",
+    "IndicatorResult",
+    "JobRequest",
+    "JobRun",
+    "LoginThrottle",
+    "Milestone",
+    "Notification",
+    "OfficeSetting",
+    "OutboxMessage",
+    "ProgressReport",
     "RectificationTask",
-    "SchedulerBeat", "SignIn", "TaskResultLink",
-    "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
+    "SchedulerBeat",
+    "SignIn",
+    "TaskResultLink",
+    "Unit",
+    "Urge",
+    "User",
+    "indicator_co_units",
+    "task_co_units",
 ]

@@ -19,6 +19,7 @@ ACTIONS = {
     "extension_requested": _l("Extension requested"),
     "extension_approved": _l("Extension approved"),
     "extension_rejected": _l("Extension rejected"),
+    "extension_withdrawn": _l("Extension request withdrawn"),
     "urged": _l("Urged"),
     "cancelled": _l("Cancelled"),
 }

@@ -8,13 +8,14 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.task import LEVELS, SOURCES
 
@@ -93,11 +94,42 @@ class ReportForm(TokenForm):
 
 
 class CloseoutRequestForm(VersionedForm):
-    """Request close-out with a summary and evidence."""
+    """Request close-out: the results, the percent done, evidence of its own; closeout_form() adds the open items."""
 
-    summary = TextAreaField(_l("Summary of the rectification"), validators=[InputRequired()], render_kw={"rows": 5})
-    files = MultipleFileField(_l("Evidence files"))
+    summary = TextAreaField(_l("Results of the rectification"), validators=[InputRequired()], render_kw={"rows": 5},
+                            description=_l("At least 20 characters: what was done, what changed, how it was checked."))
+    percent_done = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(0, 100)],
+                                render_kw={"min": 0, "max": 100})
+    percent_reason = TextAreaField(_l("Why close-out below 100 percent"), render_kw={"rows": 2},
+                                   description=_l("Needed only when the percent done is below 100."))
+    files = MultipleFileField(_l("Evidence files of this request"))
     submit = SubmitField(_l("Request close-out"))
+
+    def milestone_fields(self, milestone):
+        """The (choice, note) fields of one open milestone."""
+        return self[f"milestone_{milestone.id}"], self[f"milestone_{milestone.id}_note"]
+
+
+MILESTONE_CHOICES = [("done", _l("Done")), ("open", _l("Not done"))]
+EXTENSION_CHOICES = [("withdraw", _l("Withdraw the extension request")),
+                     ("wait", _l("Keep it waiting for the office's decision"))]
+
+
+def closeout_form(open_milestones, extension_pending, **values):
+    """The close-out form with a choice and a note for each open milestone, and the extension choice when one waits.
+
+    The choices are checked by the service (validate_choice off), so an unanswered one gets its own message.
+    """
+    fields = {}
+    for milestone in open_milestones:
+        fields[f"milestone_{milestone.id}"] = RadioField(milestone.title, choices=MILESTONE_CHOICES,
+                                                         validate_choice=False, validators=[Optional()])
+        fields[f"milestone_{milestone.id}_note"] = TextAreaField(
+            _l("What was delivered, or why it is not done"), render_kw={"rows": 2})
+    if extension_pending:
+        fields["extension_choice"] = RadioField(_l("Your extension request"), choices=EXTENSION_CHOICES,
+                                                validate_choice=False, validators=[Optional()])
+    return type("CloseoutForm", (CloseoutRequestForm,), fields)(**values)
 
 
 class DecisionForm(VersionedForm):
@@ -105,6 +137,17 @@ class DecisionForm(VersionedForm):
 
     note = TextAreaField(_l("Reason / note"), render_kw={"rows": 3},
                          description=_l("Required when rejecting."))
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+
+class ExtensionDecisionForm(DecisionForm):
+    """Approve an extension to a date of the office's choosing, or reject it."""
+
+    granted_on = DateField(_l("Approved deadline"), validators=[Optional()],
+                           description=_l("After the current deadline and no later than the date asked."))
+    # Declared again after granted_on: a form lists its fields in the order they were made.
+    note = TextAreaField(_l("Reason / note"), render_kw={"rows": 3}, description=_l("Required when rejecting."))
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 

@@ -142,18 +142,38 @@ def form_data(task):
     )
 
 
-@bp.route("/files/<int:attachment_id>")
-@login_required
-def download(attachment_id):
-    """Send an evidence file to a user who may see its task; never from static/."""
+# An evidence file shown by the browser is someone's upload: it runs no script, loads nothing, and is
+# never read as another type (a PDF viewer and an image need no more than this).
+INLINE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+def send_evidence(attachment_id, inline):
+    """Send an evidence file to a user who may see its task, never from static/; inline only for images and PDFs."""
     try:
         attachment, path = attachments.get_for_download(current_user, attachment_id)
     except PermissionDenied:
         abort(403)
     if attachment is None or path is None:
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+    inline = inline and attachment.opens_inline
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=not inline,
                          download_name=attachment.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        response.headers["Content-Security-Policy"] = INLINE_POLICY
     return response
+
+
+@bp.route("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    """Download an evidence file (attachment)."""
+    return send_evidence(attachment_id, inline=False)
+
+
+@bp.route("/files/<int:attachment_id>/view")
+@login_required
+def view_file(attachment_id):
+    """Open an image or a PDF in the browser, sandboxed; other types are downloaded."""
+    return send_evidence(attachment_id, inline=True)

@@ -5,8 +5,9 @@ November's bulletin in December must give November's numbers: a task closed on
 3 December was still open on 30 November, a task created in December did not
 exist yet, and an extension approved in December had not moved the deadline.
 Everything here is rebuilt from what the workflow recorded with timestamps:
-audit entries (every status change, from and to), the decided extension
-requests, and the close-out requests.
+audit entries (every status change, from and to), the approved extension
+requests (the date granted, which may be earlier than the one asked; a withdrawn
+or rejected request never moved a deadline), and the close-out requests.
 
 The rules are the ones of services/tasks/lights.py (DESIGN, Task lifecycle) applied
 on the cut-off day instead of today.
@@ -75,7 +76,10 @@ class History:
             .where(AuditEntry.task_id.in_(ids), AuditEntry.to_status.is_not(None))
             .order_by(AuditEntry.created_at, AuditEntry.id)))
         self.extensions = _grouped(db.session.execute(
-            db.select(ExtensionRequest.task_id, ExtensionRequest.decided_at, ExtensionRequest.requested_deadline_on)
+            # The date the office granted (a partial extension grants less than asked); older rows: the date asked.
+            db.select(ExtensionRequest.task_id, ExtensionRequest.decided_at,
+                      db.func.coalesce(ExtensionRequest.approved_deadline_on,
+                                       ExtensionRequest.requested_deadline_on).label("granted_on"))
             .where(ExtensionRequest.task_id.in_(ids), ExtensionRequest.status == "approved",
                    ExtensionRequest.decided_at < cutoff)
             .order_by(ExtensionRequest.decided_at, ExtensionRequest.id)))
@@ -104,7 +108,7 @@ class History:
         deadline = task.original_deadline_on or task.deadline_on
         for extension in self.extensions.get(task.id, ()):
             if extension.decided_at < moment:
-                deadline = extension.requested_deadline_on
+                deadline = extension.granted_on
         return deadline
 
     def _closeout_at(self, task, moment, statuses):

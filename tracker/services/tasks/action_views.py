@@ -29,7 +29,7 @@ OFFICE_VIEWS = {
 # The statuses a task can have in each view (mine_clause below says the same in SQL).
 VIEW_STATUSES = {"to_accept": ("assigned",), "to_report": ("in_progress",), "urged": ("assigned", "in_progress"),
                  "rejected": ("in_progress",), "to_dispatch": ("draft",), "to_review": ("pending_review",),
-                 "extensions": ("in_progress",)}
+                 "extensions": ("in_progress", "pending_review")}
 
 def list_scope_key(user):
     """What, besides the filters, decides which tasks a list holds: the visible tasks and the user's views."""
@@ -82,7 +82,7 @@ def mine_clause(user, view, today):
     if view == "to_review":
         return T.status == "pending_review"
     pending = exists().where(ExtensionRequest.task_id == T.id, ExtensionRequest.status == "pending")
-    return and_(T.status == "in_progress", pending)
+    return and_(T.status.in_(VIEW_STATUSES["extensions"]), pending)
 
 
 def mine_counts(user, today=None):

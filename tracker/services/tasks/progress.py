@@ -13,7 +13,7 @@ from .workflow import authorize, claim_form_token, conflict_message
 MAX_REPORT = 20000
 
 
-def _percent(value):
+def parse_percent(value):
     """A whole percentage 0–100, or DomainError."""
     try:
         value = int(value)
@@ -32,7 +32,7 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
     """
     authorize(actor, "report", task)
     body = required_text(body, _("Progress"), MAX_REPORT)
-    percent_done = _percent(percent_done)
+    percent_done = parse_percent(percent_done)
     staged = attachments.stage(files)
     with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message,
                 after_commit=lambda: attachments.place(staged)):

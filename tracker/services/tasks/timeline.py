@@ -68,6 +68,12 @@ class DeadlineChange:
     by: User | None
     note: str | None = None
     is_original: bool = False
+    asked_on: object = None  # the date the unit asked for, when the office granted another
+
+    @property
+    def is_partial(self):
+        """An extension approved to an earlier date than asked."""
+        return self.asked_on is not None and self.asked_on != self.deadline_on
 
 
 @dataclass
@@ -221,8 +227,8 @@ def deadline_history(task):
                               is_original=True)]
     for request_ in task.extension_requests:
         if request_.status == "approved":
-            changes.append(DeadlineChange(request_.requested_deadline_on, request_.decided_at, request_.decided_by,
-                                          request_.reason))
+            changes.append(DeadlineChange(request_.granted_deadline_on, request_.decided_at, request_.decided_by,
+                                          request_.reason, asked_on=request_.requested_deadline_on))
     return changes
 
 

@@ -137,13 +137,28 @@ def urge(actor, task, message, form_token=None):
     return item
 
 
-def withdraw_pending_requests(task, note):
+def withdraw_extension(actor, task, note):
+    """Withdraw the extension request waiting on the task: an event of its own, with its time, never silent."""
+    pending = task.pending_extension
+    if pending is None:
+        return None
+    pending.status, pending.decided_at, pending.decision_note = "withdrawn", clock.now(), note
+    pending.decided_by_id = actor.id if actor is not None else None
+    db.session.flush()
+    text = _("%(date)s: %(note)s", date=pending.requested_deadline_on.isoformat(), note=note)
+    audit.record(actor, task, "extension_withdrawn", task.status, task.status, text, pending)
+    notifications.notify_task_event(task, "extension_withdrawn", actor, body=text)
+    return pending
+
+
+def withdraw_pending_requests(actor, task, note):
     """Close extension and close-out requests left without a decision when the task moves on."""
-    for request_ in (task.pending_extension, task.pending_closeout):
-        if request_ is not None:
-            request_.status = "withdrawn"
-            request_.decided_at = clock.now()
-            request_.decision_note = note
+    withdraw_extension(actor, task, note)
+    request_ = task.pending_closeout
+    if request_ is not None:
+        request_.status = "withdrawn"
+        request_.decided_at = clock.now()
+        request_.decision_note = note
 
 
 def cancel(actor, task, reason, version=None):
@@ -152,6 +167,6 @@ def cancel(actor, task, reason, version=None):
         authorize(actor, "cancel", task, version)
         reason = required_text(reason, _("Reason"))
         task.cancelled_at = clock.now()
-        withdraw_pending_requests(task, _("The task was cancelled."))
+        withdraw_pending_requests(actor, task, _("The task was cancelled."))
         transition(actor, task, "cancelled", "cancelled", reason)
     return task
