@@ -86,7 +86,8 @@ def inputs_from(form):
             title=row.title.data, problem=row.problem.data, measures=row.measures.data,
             lead_unit_id=row.lead_unit.data, co_unit_ids=row.co_units.data or [],
             responsible_leader_id=row.responsible_leader.data, deadline_on=row.deadline_on.data,
-            supervision_level=row.supervision_level.data, source="indicator")))
+            supervision_level=row.supervision_level.data, source="indicator"),
+            milestone_text=row.milestones.data))
     return positions, inputs
 
 

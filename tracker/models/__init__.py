@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic autogenerate needs them loaded)."""
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
+from .correction import DeadlineAdjustment, TaskDispatch, TaskReturn
 from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
@@ -18,9 +19,9 @@ from .unit import Unit
 from .user import LoginThrottle, SignIn, User
 
 __all__ = [
-    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
+    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion", "DeadlineAdjustment",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
     "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport", "RectificationTask",
-    "SchedulerBeat", "SignIn",
+    "SchedulerBeat", "SignIn", "TaskDispatch", "TaskReturn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

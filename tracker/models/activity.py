@@ -21,6 +21,12 @@ ACTIONS = {
     "extension_rejected": _l("Extension rejected"),
     "urged": _l("Urged"),
     "cancelled": _l("Cancelled"),
+    "corrected": _l("Corrected by the office"),
+    "returned": _l("Returned for adjustment"),
+    "reassigned": _l("Reassigned to another unit"),
+    "insisted": _l("Return not accepted"),
+    "milestone_moved": _l("Milestone moved"),
+    "milestone_removed": _l("Milestone deleted"),
 }
 
 

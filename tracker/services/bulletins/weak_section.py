@@ -84,7 +84,7 @@ def weak_section(window, snapshots):
             item = snapshots.get(task.id)
             if item is not None:
                 tasks_by_result.setdefault(task.indicator_result_id, []).append(WeakTaskRow(
-                    code=task.code or "", title=short_title(task.title), unit_name=task.lead_unit.name,
+                    code=task.code or "", title=short_title(task.title), unit_name=item.unit.name,
                     status=item.status, deadline_on=item.deadline_on, is_overdue=item.is_overdue,
                     days_late=item.days_late))
     rows = [WeakIndicatorRow(
