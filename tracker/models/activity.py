@@ -22,7 +22,7 @@ ACTIONS = {
     "urged": _l("Urged"),
     "cancelled": _l("Cancelled"),
     "corrected": _l("Corrected by the office"),
-    "returned": _l("Returned for adjustment"),
+    "returned": _l("Return requested"),
     "reassigned": _l("Reassigned to another unit"),
     "insisted": _l("Return not accepted"),
     "milestone_moved": _l("Milestone moved"),
