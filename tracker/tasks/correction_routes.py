@@ -8,7 +8,7 @@ from ..services.tasks import corrections, drafts, milestone_plans, progress, ret
 from . import bp
 from .actions import FORM_OPTIONS, versioned
 from .forms import CorrectionForm, MilestoneChangeForm, MilestoneForm, ReturnDecisionForm, ReturnForm
-from .routes import draft_from_form, form_data, load_task, perform
+from .routes import form_data, load_task, perform
 
 
 @bp.route("/<int:task_id>/correct", **FORM_OPTIONS)
@@ -19,7 +19,7 @@ def correct(task_id):
     form = CorrectionForm(obj=form_data(task)) if request.method == "GET" else CorrectionForm()
     form.set_choices(*drafts.form_choices())
     return perform(task, "correct", form,
-                   lambda: corrections.correct(current_user, task, draft_from_form(form), form.reason.data,
+                   lambda: corrections.correct(current_user, task, correction_from_form(form), form.reason.data,
                                                form.version.data),
                    _("The correction was saved and the units concerned were told."))
 
@@ -79,6 +79,15 @@ def change_milestone(task_id, milestone_id):
                                             form.due_on.data)
         done = _("The milestone was changed.")
     return perform(task, "change_milestone", form, call, done, milestone=milestone)
+
+
+def correction_from_form(form):
+    """The task's new values as the correction form gives them (its source and period stay as they are)."""
+    return drafts.TaskDraft(
+        title=form.title.data, lead_unit_id=form.lead_unit.data, deadline_on=form.deadline_on.data,
+        problem=form.problem.data, measures=form.measures.data, co_unit_ids=form.co_units.data or [],
+        responsible_leader_id=form.responsible_leader.data, supervision_level=form.supervision_level.data,
+    )
 
 
 @bp.route("/returns")

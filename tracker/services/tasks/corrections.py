@@ -64,6 +64,8 @@ def correct(actor, task, draft, reason=None, version=None):
             db.session.add(DeadlineAdjustment(task_id=task.id, old_deadline_on=task.deadline_on,
                                               new_deadline_on=values["deadline_on"], reason=reason,
                                               adjusted_by_id=actor.id, created_at=clock.now()))
+        if moved:
+            dispatches.note_first(task)  # before the lead unit changes: the unit that had it stays on record
         for name in changed:
             setattr(task, name, values[name])
         task.co_units = co_units

@@ -15,6 +15,8 @@ from ...models import RectificationTask, TaskDispatch
 def record(actor, task, kind, note=None):
     """Record that the task was (re)sent to its current lead unit now; the acceptance clock restarts."""
     now = clock.now()
+    if task.dispatched_at is not None:
+        note_first(task)
     task.last_dispatched_at = now
     if task.dispatched_at is None:
         task.dispatched_at = now
@@ -22,6 +24,17 @@ def record(actor, task, kind, note=None):
                         dispatched_at=now, kind=kind, note=note)
     db.session.add(item)
     return item
+
+
+def note_first(task):
+    """A task dispatched without a row of it (seeded, imported): record that first dispatch, to its lead unit then.
+
+    Called before the lead unit changes, so the unit that had the task stays on record.
+    """
+    recorded = db.session.scalar(db.select(TaskDispatch.id).where(TaskDispatch.task_id == task.id).limit(1))
+    if recorded is None:
+        db.session.add(TaskDispatch(task_id=task.id, unit_id=task.lead_unit_id, dispatched_at=task.dispatched_at,
+                                    kind="dispatch"))
 
 
 def dispatched_at(task):

@@ -67,6 +67,7 @@ def reassign(actor, task, unit_id, note=None, version=None):
                                 "another unit.", unit=unit.name))
         old_unit = task.lead_unit
         close_return(actor, item, "reassigned", note, unit)
+        dispatches.note_first(task)
         task.lead_unit = unit
         db.session.flush()
         dispatches.record(actor, task, "reassign", note)
