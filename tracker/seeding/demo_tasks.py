@@ -18,8 +18,10 @@ from ..models import (
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskReturn,
     Urge,
 )
+from .demo_corrections import CorrectionSteps
 
 # Days relative to today. milestones: (due, done or None); reports: (day, percent done);
 # extensions: (asked, new deadline, decided or None, outcome); closeouts: (asked, decided or None, outcome).
@@ -67,6 +69,14 @@ SCENARIOS = {
                         "milestones": [(-100, -101), (-75, -76)], "reports": [(-130, 25), (-100, 60), (-45, 100)],
                         "extensions": [(-78, -40, -75, "approved")], "closeouts": [(-42, -39, "approved")]},
     "cancelled": {"created": -40, "dispatched": -39, "deadline": 50, "cancelled": -30},
+    # Corrections and returns (demo_corrections): returned before 签收 and waiting for the office; returned by
+    # the unit first dispatched to ("moved_from") and reassigned to the spec's lead; a deadline the office moved.
+    "returned": {"created": -6, "dispatched": -4, "returned": -2, "deadline": 57},
+    "reassigned": {"created": -50, "dispatched": -49, "returned": -48, "reassigned": -48, "accepted": -47,
+                   "deadline": 45, "milestones": [(-30, -31), (15, None), (40, None)],
+                   "reports": [(-40, 20), (-25, 45), (-6, 60)]},
+    "adjusted": {"created": -50, "dispatched": -49, "accepted": -47, "deadline": 45, "adjustments": [(-20, 75)],
+                 "milestones": [(-30, -31), (15, None), (40, None)], "reports": [(-40, 20), (-25, 45), (-6, 60)]},
     "cancelled_active": {"created": -70, "dispatched": -69, "accepted": -67, "deadline": 40,
                          "milestones": [(-40, -41), (20, None)], "reports": [(-50, 20)], "cancelled": -20},
 }
@@ -74,7 +84,7 @@ SCENARIOS = {
 HOURS = {
     "created": time(9), "urged": time(9, 30), "extension_requested": time(10), "closeout_requested": time(10),
     "dispatched": time(10, 30), "milestone_done": time(11), "accepted": time(15), "milestone_planned": time(15, 20),
-    "cancelled": time(15, 30),
+    "cancelled": time(15, 30), "returned": time(11, 30), "reassigned": time(14, 30), "adjusted": time(14),
     "reported": time(16), "extension_decided": time(16, 30), "closeout_decided": time(16, 30),
     "co_reported": time(17),
 }
@@ -119,7 +129,7 @@ OFFICE_EVENTS = {
 }
 AUDIT_OBJECT_TYPES = {
     ProgressReport: "progress_report", Milestone: "milestone", Urge: "urge",
-    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request",
+    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request", TaskReturn: "task_return",
 }
 
 
@@ -161,10 +171,11 @@ def varied(scenario, shift, lift):
                        for asked, until, decided, outcome in scenario.get("extensions", ())],
         "closeouts": [(day(asked), day(decided), outcome) for asked, decided, outcome in scenario.get("closeouts", ())],
         "urges": [day(when) for when in scenario.get("urges", ())],
+        "adjustments": [(day(when), until) for when, until in scenario.get("adjustments", ())],
     }
 
 
-class _Player:
+class _Player(CorrectionSteps):
     """Plays one task's scenario, adding the rows each step would have added."""
 
     def __init__(self, spec, scenario, code, units, people, period, results, today):
@@ -173,8 +184,9 @@ class _Player:
             spec, scenario, code, units, people, today)
         self.period = period
         self.result = results[spec["indicator"]] if spec["source"] == "indicator" else None
-        self.lead = units[spec["lead"]]
-        self.head = people.heads[spec["lead"]]
+        # A task reassigned after a return was first dispatched to the unit that returned it.
+        self.lead = units[spec.get("moved_from", spec["lead"])]
+        self.head = people.heads[self.lead.name]
         self.audits = []  # (moment, actor, action, from, to, reason, record)
         self.milestones = []
         self.requests = {}
@@ -248,7 +260,7 @@ class _Player:
             if request[1] is not None:
                 steps.append(("closeout_decided", request[1], request))
         steps += [("urged", day, number) for number, day in enumerate(scenario.get("urges", ()))]
-        return steps
+        return steps + self.correction_steps()
 
     def audit(self, moment, actor, action, from_status, to_status, reason=None, record=None):
         """Queue the audit entry of one step (written once records have ids)."""
@@ -287,6 +299,7 @@ class _Player:
     def _dispatched(self, moment, day, _detail):
         """下发: the office sends the draft to the lead unit."""
         self.task.dispatched_at = moment
+        self.record_dispatch(moment, self.task.created_by, "dispatch", DISPATCH_NOTE)
         self.move(moment, self.task.created_by, "dispatched", ("draft",), "assigned", DISPATCH_NOTE)
         self.notify(moment, day, "dispatched")
 
