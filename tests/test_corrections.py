@@ -381,3 +381,35 @@ def test_generated_drafts_carry_the_office_milestones(app, flow):
         assert db.session.scalars(db.select(TaskDispatch.kind).where(TaskDispatch.task_id == task.id)).all() == [
             "dispatch"]
         assert db.session.get(Unit, task.lead_unit_id).name == "县水利局"
+
+
+def test_stale_return_forms_get_the_conflict_message(app, flow):
+    """Are a return and an answer to it made from an outdated page refused as conflicts, nothing saved?"""
+    from tracker.services import ConflictError
+
+    with app.app_context():
+        task = new_task(flow, "assigned")
+        stale = task.version
+        corrections.correct(user(flow, "supervisor2"), task, corrected(task, title="另一位督查员改的标题"), None, stale)
+        before = snapshot(task.id)
+        with pytest.raises(ConflictError):
+            returns.return_task(user(flow, "lead_head"), task, "不属本单位职责", stale)
+        assert snapshot(task.id) == before
+        returns.return_task(user(flow, "lead_head"), task, "不属本单位职责", task.version)
+        stale = task.version - 1
+        before = snapshot(task.id)
+        with pytest.raises(ConflictError):
+            returns.insist(user(flow, "supervisor"), task, "仍由你单位牵头", stale)
+        assert snapshot(task.id) == before
+
+
+def test_correcting_the_lead_unit_of_a_returned_task_answers_the_return(app, flow):
+    """When the office corrects the lead unit of a returned task, is the return closed as reassigned?"""
+    with app.app_context():
+        task = new_task(flow, "assigned")
+        returns.return_task(user(flow, "lead_head"), task, "不属本单位职责", task.version)
+        corrections.correct(user(flow, "supervisor"), task, corrected(task, lead_unit_id=flow["units"]["other"]),
+                            "改由商务局牵头", task.version)
+        item = db.session.scalars(db.select(TaskReturn)).one()
+        assert (item.status, item.new_unit_id, task.status) == ("reassigned", flow["units"]["other"], "assigned")
+        assert returns.pending_return(task) is None
