@@ -261,6 +261,7 @@ def test_a_unit_returns_a_task_and_the_office_insists(app, client, auth, flow):
         assert (item.status, item.decision_note) == ("insisted", "供水保障仍由水利局牵头")
         assert inbox_of(flow, "lead_head")[-1] == "insisted"
         assert audit_actions(task_id)[-2:] == ["returned", "insisted"]
+    assert "重新交办" in page(client, f"/tasks/{task_id}")
 
 
 def test_the_office_reassigns_a_returned_task(app, flow):
