@@ -1,7 +1,7 @@
 """corrections and returns: every (re)dispatch, the office's deadline adjustments, units' returns
 
 Revision ID: 0009_wt15a_corrections
-Revises: 0008_office_settings
+Revises: 0009_wt14d_period_kinds
 Create Date: 2026-12-02 16:30:00
 
 Written by hand. A task's lead unit at any past moment is the unit of its latest
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_wt15a_corrections"
-down_revision = "0008_office_settings"
+down_revision = "0009_wt14d_period_kinds"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
 from .correction import DeadlineAdjustment, TaskDispatch, TaskReturn
-from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
+from .indicator import AssessmentPeriod, Indicator, IndicatorMark, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
 from .task import (
@@ -12,6 +12,7 @@ from .task import (
     Milestone,
     ProgressReport,
     RectificationTask,
+    TaskResultLink,
     Urge,
     task_co_units,
 )
@@ -21,7 +22,7 @@ from .user import LoginThrottle, SignIn, User
 __all__ = [
     "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion", "DeadlineAdjustment",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
-    "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport", "RectificationTask",
-    "SchedulerBeat", "SignIn", "TaskDispatch", "TaskReturn",
+    "IndicatorMark", "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport",
+    "RectificationTask", "SchedulerBeat", "SignIn", "TaskDispatch", "TaskResultLink", "TaskReturn",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

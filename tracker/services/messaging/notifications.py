@@ -32,6 +32,8 @@ AUDIENCES = {
     "cancelled": ("lead_unit", "co_units", "listed_leader"),
     "milestone_planned": ("co_units",),
     "milestone_done": (),
+    "reopened": ("lead_unit", "co_units", "listed_leader"),
+    "result_linked": ("lead_unit", "co_units"),
     # Corrections and returns (services/tasks/corrections, returns); the units a correction took
     # the task from are told too (also_units).
     "corrected": ("lead_unit", "co_units", "listed_leader"),
@@ -54,6 +56,8 @@ TITLES = {
     "cancelled": _l("Task cancelled: %(task)s"),
     "milestone_planned": _l("Milestone planned: %(task)s"),
     "milestone_done": _l("Milestone done: %(task)s"),
+    "reopened": _l("Task reopened after the recheck: %(task)s"),
+    "result_linked": _l("Task carried into a new period: %(task)s"),
     "corrected": _l("Task corrected by the supervision office: %(task)s"),
     "redispatched": _l("New task to accept: %(task)s"),
     "returned": _l("Task returned for adjustment: %(task)s"),

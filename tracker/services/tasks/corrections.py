@@ -41,8 +41,8 @@ def correct(actor, task, draft, reason=None, version=None):
         authorize(actor, "correct", task, version)
         # What a correction does not change stays as the task has it.
         draft = replace(draft, source=task.source, source_detail=task.source_detail, period_id=task.period_id,
-                        indicator_result_id=task.indicator_result_id)
-        values, co_units = drafts.clean(draft, past_deadline_allowed=draft.deadline_on == task.deadline_on)
+                        indicator_result_id=task.indicator_result_id, duplicate_reason=task.duplicate_reason)
+        values, co_units = drafts.clean(draft, task.id, past_deadline_allowed=draft.deadline_on == task.deadline_on)
         reason = optional_text(reason, _("Reason"))
         changed = [name for name in FIELDS if getattr(task, name) != values[name]]
         old_co_units = list(task.co_units)
