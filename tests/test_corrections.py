@@ -377,7 +377,7 @@ def test_generated_drafts_carry_the_office_milestones(app, flow):
                                  deadline_on=date(2026, 9, 30))
         created = task_drafts.create_tasks(user(flow, "supervisor"), period, [task_drafts.DraftInput(
             result_id=result.id, draft=draft, milestone_text="2026-07-31 完成管网摸排")])
-        task = db.session.get(RectificationTask, created[0].id)
+        task = db.session.get(RectificationTask, created.created[0].id)
         assert task.status == "assigned" and [m.title for m in task.milestones] == ["完成管网摸排"]
         assert db.session.scalars(db.select(TaskDispatch.kind).where(TaskDispatch.task_id == task.id)).all() == [
             "dispatch"]
