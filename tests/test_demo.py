@@ -12,12 +12,15 @@ from tracker.models import (
     AssessmentPeriod,
     AuditEntry,
     CloseoutRequest,
+    DeadlineAdjustment,
     ExtensionRequest,
     Indicator,
     IndicatorResult,
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskDispatch,
+    TaskReturn,
     Unit,
     Urge,
     User,
@@ -191,8 +194,12 @@ def test_extensions_closeouts_and_urges(loaded):
     extended = [t for t in tasks if t.deadline_on != t.original_deadline_on]
     assert extended
     for task in extended:
-        approved = [r for r in all_of(ExtensionRequest) if r.task_id == task.id and r.status == "approved"]
-        assert approved and approved[-1].granted_deadline_on == task.deadline_on
+        # Moved by an approved extension (to the date granted), or by the office's adjustment (调整),
+        # whichever came last.
+        moves = [(r.decided_at, r.granted_deadline_on) for r in all_of(ExtensionRequest)
+                 if r.task_id == task.id and r.status == "approved"]
+        moves += [(a.created_at, a.new_deadline_on) for a in all_of(DeadlineAdjustment) if a.task_id == task.id]
+        assert moves and max(moves)[1] == task.deadline_on
     closed = [t for t in tasks if t.status == "closed"]
     for task in closed:
         assert any(r.task_id == task.id and r.status == "approved" for r in all_of(CloseoutRequest))
@@ -341,3 +348,20 @@ def test_seed_demo_command_loads_once(app, runner):
     assert "41 tasks" not in second.output
     with app.app_context():
         assert count(Unit) == 33 and count(RectificationTask) == 41
+
+
+def test_returns_reassignments_and_adjustments(loaded):
+    """Is there a task its unit returned (待调整, waiting), one reassigned after a return, and a moved deadline?"""
+    tasks = {t.id: t for t in all_of(RectificationTask)}
+    waiting = [r for r in all_of(TaskReturn) if r.status == "pending"]
+    assert len(waiting) == 1 and tasks[waiting[0].task_id].status == "returned" and len(waiting[0].reason) > 20
+    reassigned = [r for r in all_of(TaskReturn) if r.status == "reassigned"]
+    assert len(reassigned) == 1
+    task = tasks[reassigned[0].task_id]
+    dispatched = sorted((d.dispatched_at, d.unit_id) for d in all_of(TaskDispatch) if d.task_id == task.id)
+    assert [unit for _, unit in dispatched] == [reassigned[0].unit_id, task.lead_unit_id]
+    assert task.status == "in_progress" and task.owner.unit_id == task.lead_unit_id
+    adjusted = all_of(DeadlineAdjustment)
+    assert len(adjusted) == 1 and tasks[adjusted[0].task_id].deadline_on == adjusted[0].new_deadline_on
+    # Every dispatched task has its dispatch on record (the acceptance clock, the lead unit in past months).
+    assert {d.task_id for d in all_of(TaskDispatch)} == {t.id for t in tasks.values() if t.dispatched_at}

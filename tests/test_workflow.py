@@ -18,10 +18,10 @@ from tests.workflow_helpers import (
     user,
 )
 from tracker.extensions import db
-from tracker.models import AuditEntry, Milestone, RectificationTask
+from tracker.models import AuditEntry, Milestone, RectificationTask, TaskReturn
 from tracker.models.task import STATUSES
 from tracker.services import PermissionDenied
-from tracker.services.tasks import closeouts, drafts, progress, reviews, workflow
+from tracker.services.tasks import closeouts, corrections, drafts, milestone_plans, progress, returns, reviews, workflow
 
 
 def _milestone(task):
@@ -36,6 +36,20 @@ def _draft(task):
     """The task's values with a new title, as the edit form would send them."""
     draft = drafts.draft_from_task(task)
     draft.title = "改过的标题"
+    return draft
+
+
+def _returned(task):
+    """The lead unit's pending return of the task (made on the spot)."""
+    db.session.add(TaskReturn(task_id=task.id, unit_id=task.lead_unit_id, requested_by_id=task.created_by_id,
+                              reason="非我单位职责", status="pending"))
+    db.session.commit()
+
+
+def _corrected(task):
+    """The task's values with a later deadline, as the correction form would send them."""
+    draft = drafts.draft_from_task(task)
+    draft.deadline_on = date(2026, 10, 31)
     return draft
 
 
@@ -63,6 +77,14 @@ ACTIONS = {
                          lambda u, t, f: reviews.decide_extension(u, t, True, None, t.version)),
     "cancel": ("in_progress", None, lambda u, t, f: workflow.cancel(u, t, "任务调整", t.version)),
     "urge": ("in_progress", None, lambda u, t, f: workflow.urge(u, t, "请加快进度", "tok-urge")),
+    "correct": ("in_progress", None,
+                lambda u, t, f: corrections.correct(u, t, _corrected(t), "省级评估推迟", t.version)),
+    "return_task": ("assigned", None, lambda u, t, f: returns.return_task(u, t, "属县农业农村局职责", t.version)),
+    "decide_return": ("returned", _returned, lambda u, t, f: returns.insist(u, t, "仍由你单位牵头", t.version)),
+    "add_milestone": ("in_progress", None,
+                      lambda u, t, f: milestone_plans.add(u, t, "完成方案", date(2026, 7, 1), "tok-add")),
+    "change_milestone": ("in_progress", _milestone,
+                         lambda u, t, f: milestone_plans.move(u, t, t.milestones[0], "完成招标", date(2026, 8, 1))),
 }
 ALLOWED = {
     "edit": {"supervisor", "supervisor2"},
@@ -71,6 +93,11 @@ ALLOWED = {
     "review_extension": {"supervisor", "supervisor2"},
     "cancel": {"supervisor", "supervisor2"},
     "urge": {"supervisor", "supervisor2"},
+    "correct": {"supervisor", "supervisor2"},
+    "decide_return": {"supervisor", "supervisor2"},
+    "add_milestone": {"supervisor", "supervisor2"},
+    "change_milestone": {"supervisor", "supervisor2"},
+    "return_task": {"lead_head"},
     "accept": {"lead_head"},
     "plan_milestone": {"lead_head"},
     "request_closeout": {"lead_head"},
@@ -83,11 +110,12 @@ AUDITED = {
     "plan_milestone": "milestone_planned", "complete_milestone": "milestone_done",
     "request_closeout": "closeout_requested", "review_closeout": "closeout_approved",
     "request_extension": "extension_requested", "review_extension": "extension_approved",
-    "cancel": "cancelled", "urge": "urged",
+    "cancel": "cancelled", "urge": "urged", "correct": "corrected", "return_task": "returned",
+    "decide_return": "insisted", "add_milestone": "milestone_planned", "change_milestone": "milestone_moved",
 }
 STATUS_AFTER = {
     "dispatch": "assigned", "accept": "in_progress", "request_closeout": "pending_review",
-    "review_closeout": "closed", "cancel": "cancelled",
+    "review_closeout": "closed", "cancel": "cancelled", "return_task": "returned", "decide_return": "assigned",
 }
 
 
@@ -125,7 +153,9 @@ def test_each_action_is_allowed_only_to_its_roles(app, flow, action, actor):
 
 # The statuses each step is possible in (DESIGN, Task lifecycle); every other status refuses it.
 POSSIBLE_IN = {action: {needed} for action, (needed, _, _) in ACTIONS.items()}
-POSSIBLE_IN["cancel"] = {"draft", "assigned", "in_progress", "pending_review"}
+POSSIBLE_IN["cancel"] = {"draft", "assigned", "returned", "in_progress", "pending_review"}
+POSSIBLE_IN["correct"] = {"assigned", "returned", "in_progress", "pending_review"}
+POSSIBLE_IN["add_milestone"] = POSSIBLE_IN["change_milestone"] = POSSIBLE_IN["cancel"]
 POSSIBLE_IN["urge"] = {"assigned", "in_progress"}
 POSSIBLE_IN["review_extension"] = {"in_progress", "pending_review"}  # a close-out may keep the extension waiting
 STATE_CASES = [(action, status) for action in ACTIONS for status in STATUSES if status not in POSSIBLE_IN[action]]

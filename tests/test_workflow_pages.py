@@ -120,7 +120,7 @@ def test_whole_journey_through_the_browser_forms(app, client, auth, flow):
 
 
 IN_PROGRESS_BUTTONS = {
-    "supervisor": {"urge", "cancel"},
+    "supervisor": {"urge", "cancel", "correct"},
     "leader": set(),
     "principal": set(),
     "admin": set(),
@@ -142,9 +142,11 @@ def test_task_page_offers_only_the_allowed_actions(app, client, auth, flow, key,
 
 @pytest.mark.parametrize("status, key, expected", [
     ("draft", "supervisor", {"edit", "dispatch", "cancel"}),
-    ("assigned", "lead_head", {"accept"}),
+    ("assigned", "lead_head", {"accept", "return_task"}),
     ("assigned", "lead_staff", set()),
-    ("pending_review", "supervisor", {"review_closeout", "cancel"}),
+    ("pending_review", "supervisor", {"review_closeout", "cancel", "correct"}),
+    ("returned", "supervisor", {"decide_return", "correct", "cancel"}),
+    ("returned", "lead_head", set()),
     ("pending_review", "lead_head", set()),
 ])
 def test_buttons_follow_the_status(app, client, auth, flow, status, key, expected):

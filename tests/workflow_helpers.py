@@ -14,11 +14,14 @@ from tracker.models import (
     Attachment,
     AuditEntry,
     CloseoutRequest,
+    DeadlineAdjustment,
     ExtensionRequest,
     Milestone,
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskDispatch,
+    TaskReturn,
     Urge,
     User,
 )
@@ -143,7 +146,8 @@ def add_evidence(flow, task):
     db.session.commit()
 
 
-COUNTED = (AuditEntry, Notification, ProgressReport, Milestone, Urge, ExtensionRequest, CloseoutRequest, Attachment)
+COUNTED = (AuditEntry, Notification, ProgressReport, Milestone, Urge, ExtensionRequest, CloseoutRequest, Attachment,
+           TaskDispatch, TaskReturn, DeadlineAdjustment)
 
 
 def snapshot(task_id):
@@ -152,7 +156,8 @@ def snapshot(task_id):
     task = db.session.get(RectificationTask, task_id)
     counts = {model.__name__: db.session.scalar(db.select(db.func.count()).select_from(model)) for model in COUNTED}
     requests = sorted((type(r).__name__, r.id, r.status) for r in task.extension_requests + task.closeout_requests)
-    return (task.status, task.version, task.deadline_on, task.owner_id, task.percent_done, counts, requests)
+    return (task.status, task.version, task.deadline_on, task.owner_id, task.percent_done, task.lead_unit_id,
+            [u.id for u in task.co_units], task.title, [(m.title, m.due_on) for m in task.milestones], counts, requests)
 
 
 def audit_actions(task_id):

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic autogenerate needs them loaded)."""
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
+from .correction import DeadlineAdjustment, TaskDispatch, TaskReturn
 from .indicator import AssessmentPeriod, Indicator, IndicatorMark, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
@@ -28,6 +29,7 @@ __all__ = [
     "CloseoutMilestoneNote",
     "CloseoutRequest",
     "DataVersion",
+    "DeadlineAdjustment",
     "ExtensionRequest",
     "Indicator",
     "IndicatorMark",
@@ -43,7 +45,9 @@ __all__ = [
     "RectificationTask",
     "SchedulerBeat",
     "SignIn",
+    "TaskDispatch",
     "TaskResultLink",
+    "TaskReturn",
     "Unit",
     "Urge",
     "User",

@@ -9,6 +9,7 @@ from .types import UTCDateTime, utcnow
 STATUSES = {
     "draft": _l("Draft"),
     "assigned": _l("To accept"),
+    "returned": _l("Returned for adjustment"),
     "in_progress": _l("In progress"),
     "pending_review": _l("Pending close-out review"),
     "closed": _l("Closed out"),
@@ -16,7 +17,9 @@ STATUSES = {
 }
 # 回头看 of a closed task against a later period of its indicator (services/indicators/continuity.py).
 RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
-OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
+OPEN_STATUSES = ("draft", "assigned", "returned", "in_progress", "pending_review")
+# Dispatched and not yet accepted: the lead unit has it to accept (签收) or has sent it back (申请调整).
+TO_ACCEPT_STATUSES = ("assigned", "returned")
 FINISHED_STATUSES = ("closed", "cancelled")
 
 SOURCES = {
@@ -76,7 +79,9 @@ class RectificationTask(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    dispatched_at = db.Column(UTCDateTime)
+    dispatched_at = db.Column(UTCDateTime)  # the first dispatch
+    # The latest (re)dispatch: a return reassigned or insisted on, a lead unit corrected (services/tasks/dispatches).
+    last_dispatched_at = db.Column(UTCDateTime)
     accepted_at = db.Column(UTCDateTime)
     closeout_requested_at = db.Column(UTCDateTime)
     # The local date of that request, kept beside it so list filters can compare it with

@@ -55,12 +55,20 @@ SCENARIOS = {
     "cancelled": {"created": -40, "dispatched": -39, "deadline": 50, "cancelled": -30},
     "cancelled_active": {"created": -70, "dispatched": -69, "accepted": -67, "deadline": 40,
                          "milestones": [(-40, -41), (20, None)], "reports": [(-50, 20)], "cancelled": -20},
+    # Corrections and returns (demo_corrections): returned before 签收 and waiting for the office; returned by
+    # the unit first dispatched to ("moved_from") and reassigned to the spec's lead; a deadline the office moved.
+    "returned": {"created": -6, "dispatched": -4, "returned": -2, "deadline": 57},
+    "reassigned": {"created": -50, "dispatched": -49, "returned": -48, "reassigned": -48, "accepted": -47,
+                   "deadline": 45, "milestones": [(-30, -31), (15, None), (40, None)],
+                   "reports": [(-40, 20), (-25, 45), (-6, 60)]},
+    "adjusted": {"created": -50, "dispatched": -49, "accepted": -47, "deadline": 45, "adjustments": [(-20, 75)],
+                 "milestones": [(-30, -31), (15, None), (40, None)], "reports": [(-40, 20), (-25, 45), (-6, 60)]},
 }
 # Local time of each kind of step, so one day's steps come in a believable order.
 HOURS = {
     "created": time(9), "urged": time(9, 30), "extension_requested": time(10), "closeout_requested": time(10),
     "dispatched": time(10, 30), "milestone_done": time(11), "accepted": time(15), "milestone_planned": time(15, 20),
-    "cancelled": time(15, 30),
+    "cancelled": time(15, 30), "returned": time(11, 30), "reassigned": time(14, 30), "adjusted": time(14),
     "reported": time(16), "extension_decided": time(16, 30), "closeout_decided": time(16, 30),
     "co_reported": time(17),
 }

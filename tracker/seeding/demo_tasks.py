@@ -19,9 +19,11 @@ from ..models import (
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskReturn,
     Urge,
 )
 from . import demo_files
+from .demo_corrections import CorrectionSteps
 from .demo_scenarios import (
     CLOSEOUT_FILES,
     CLOSEOUT_MILESTONE_NOTE,
@@ -49,7 +51,7 @@ from .demo_scenarios import (
 
 AUDIT_OBJECT_TYPES = {
     ProgressReport: "progress_report", Milestone: "milestone", Urge: "urge",
-    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request",
+    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request", TaskReturn: "task_return",
 }
 
 
@@ -91,11 +93,12 @@ def varied(scenario, shift, lift):
                        for asked, until, decided, outcome, *rest in scenario.get("extensions", ())],
         "closeouts": [(day(asked), day(decided), outcome) for asked, decided, outcome in scenario.get("closeouts", ())],
         "urges": [day(when) for when in scenario.get("urges", ())],
+        "adjustments": [(day(when), until) for when, until in scenario.get("adjustments", ())],
         **{key: scenario[key] for key in ("closeout_milestones", "closeout_extension") if key in scenario},
     }
 
 
-class _Player:
+class _Player(CorrectionSteps):
     """Plays one task's scenario, adding the rows each step would have added."""
 
     def __init__(self, spec, scenario, code, units, people, period, results, today):
@@ -104,8 +107,9 @@ class _Player:
             spec, scenario, code, units, people, today)
         self.period = period
         self.result = results[spec["indicator"]] if spec["source"] == "indicator" else None
-        self.lead = units[spec["lead"]]
-        self.head = people.heads[spec["lead"]]
+        # A task reassigned after a return was first dispatched to the unit that returned it.
+        self.lead = units[spec.get("moved_from", spec["lead"])]
+        self.head = people.heads[self.lead.name]
         self.audits = []  # (moment, actor, action, from, to, reason, record)
         self.milestones = []
         self.requests = {}
@@ -179,7 +183,7 @@ class _Player:
             if request[1] is not None:
                 steps.append(("closeout_decided", request[1], request))
         steps += [("urged", day, number) for number, day in enumerate(scenario.get("urges", ()))]
-        return steps
+        return steps + self.correction_steps()
 
     def audit(self, moment, actor, action, from_status, to_status, reason=None, record=None):
         """Queue the audit entry of one step (written once records have ids)."""
@@ -218,6 +222,7 @@ class _Player:
     def _dispatched(self, moment, day, _detail):
         """下发: the office sends the draft to the lead unit."""
         self.task.dispatched_at = moment
+        self.record_dispatch(moment, self.task.created_by, "dispatch", DISPATCH_NOTE)
         self.move(moment, self.task.created_by, "dispatched", ("draft",), "assigned", DISPATCH_NOTE)
         self.notify(moment, day, "dispatched")
 

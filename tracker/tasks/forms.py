@@ -42,6 +42,9 @@ class TokenForm(FlaskForm):
     form_token = HiddenField(default=_new_token, validators=[InputRequired()])
 
 
+MILESTONE_HELP = _l("One a line: the due date, a space, the deliverable, e.g. “2026-07-31 完成整改方案”.")
+
+
 class TaskForm(FlaskForm):
     """New draft task, or edit a draft (a new one carries a one-time token: sent twice, saved once)."""
 
@@ -58,14 +61,61 @@ class TaskForm(FlaskForm):
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
     deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
+    milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 3, "placeholder": "2026-07-31 …"},
+                               description=MILESTONE_HELP)
     submit = SubmitField(_l("Save draft"))
 
     def set_choices(self, units, leaders):
         """Fill the unit and leader lists."""
-        self.lead_unit.choices = [("", "—")] + [(u.id, u.name) for u in units]
-        self.co_units.choices = [(u.id, u.name) for u in units]
-        self.responsible_leader.choices = [("", "—")] + [
-            (u.id, f"{u.display_name} ({u.title})" if u.title else u.display_name) for u in leaders]
+        set_unit_choices(self, units, leaders)
+
+
+def set_unit_choices(form, units, leaders):
+    """Fill a task form's lead unit, co-unit and leader lists."""
+    form.lead_unit.choices = [("", "—")] + [(u.id, u.name) for u in units]
+    form.co_units.choices = [(u.id, u.name) for u in units]
+    form.responsible_leader.choices = [("", "—")] + [
+        (u.id, f"{u.display_name} ({u.title})" if u.title else u.display_name) for u in leaders]
+
+
+class CorrectionForm(VersionedForm):
+    """调整: the office corrects a dispatched task; a moved deadline needs the reason."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
+    problem = TextAreaField(_l("Problem"), render_kw={"rows": 3})
+    measures = TextAreaField(_l("Measures"), render_kw={"rows": 3})
+    lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validators=[InputRequired()],
+                            description=_l("A new lead unit receives the task anew, to accept it and name its owner."))
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 6})
+    responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
+    deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
+    supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()))
+    reason = TextAreaField(_l("Reason for the correction"), render_kw={"rows": 2},
+                           description=_l("Required when the deadline moves; kept in the deadline history."))
+    submit = SubmitField(_l("Save the correction"))
+
+    def set_choices(self, units, leaders):
+        """Fill the unit and leader lists."""
+        set_unit_choices(self, units, leaders)
+
+
+class ReturnForm(VersionedForm):
+    """申请调整: the lead unit's head returns a task before accepting it."""
+
+    reason = TextAreaField(_l("Why should the task be adjusted?"), render_kw={"rows": 3},
+                           description=_l("e.g. which unit's job it is; the supervision office reassigns it or "
+                                          "insists."))
+    submit = SubmitField(_l("Return for adjustment"))
+
+
+class ReturnDecisionForm(VersionedForm):
+    """The office's answer to a return: reassign to another unit, or insist."""
+
+    new_lead_unit = SelectField(_l("Reassign to"), coerce=_int_or_none)
+    note = TextAreaField(_l("Note to the unit"), render_kw={"rows": 3},
+                         description=_l("Required when insisting: say why the task stays with the unit."))
+    reassign = SubmitField(_l("Reassign"))
+    insist = SubmitField(_l("Insist"))
 
 
 class DispatchForm(VersionedForm):
@@ -180,6 +230,15 @@ class MilestoneForm(TokenForm):
     title = StringField(_l("Milestone"), validators=[InputRequired(), Length(max=300)])
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
     submit = SubmitField(_l("Plan milestone"))
+
+
+class MilestoneChangeForm(FlaskForm):
+    """The office moves (or renames) an open milestone, or deletes it."""
+
+    title = StringField(_l("Milestone"), validators=[InputRequired(), Length(max=300)])
+    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    save = SubmitField(_l("Save"))
+    delete = SubmitField(_l("Delete the milestone"))
 
 
 class MilestoneDoneForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Task routes: the list, the task page, new and edited drafts, and evidence downloads."""
+from dataclasses import replace
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -8,7 +9,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
-from ..services.tasks import action_views, attachments, drafts, lights, queries, timeline
+from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
 from .forms import TaskForm
@@ -81,7 +82,14 @@ def index():
 @login_required
 def detail(task_id):
     """Everything about one task on one screen, with the actions the user may take."""
-    task = load_task(task_id)
+    try:
+        task = queries.get_task(current_user, task_id)
+    except PermissionDenied:
+        # A unit the office took the task from still reads its own reports.
+        former = queries.former_unit_reports(current_user, task_id) or abort(403)
+        return render_template("tasks/former.html", task=former[0], reports=former[1])
+    if task is None:
+        abort(404)
     return render_template("tasks/detail.html", task=task, page=timeline.task_page(task))
 
 
@@ -96,7 +104,8 @@ def new():
     error = None
     if form.validate_on_submit():
         try:
-            task = drafts.create_draft(current_user, draft_from_form(form), form.form_token.data or "")
+            draft = replace(draft_from_form(form), milestones=milestone_plan(form))
+            task = drafts.create_draft(current_user, draft, form.form_token.data or "")
         except DuplicateSubmission as exc:
             flash(str(exc), "info")
             return redirect(url_for("tasks.index", status="draft"))
@@ -129,6 +138,11 @@ def draft_from_form(form):
         source_detail=form.source_detail.data, co_unit_ids=form.co_units.data or [],
         responsible_leader_id=form.responsible_leader.data, supervision_level=form.supervision_level.data,
     )
+
+
+def milestone_plan(form):
+    """The milestones typed on the new-task form (DomainError on a bad line)."""
+    return milestone_plans.parse_plan(form.milestones.data)
 
 
 def form_data(task):

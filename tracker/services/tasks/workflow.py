@@ -18,6 +18,7 @@ from ...models.user import UNIT_ROLES
 from .. import ConflictError, DomainError, PermissionDenied, audit
 from ..messaging import notifications
 from ..transaction import optional_text, required_text, saving
+from . import dispatches
 
 
 class DuplicateSubmission(ConflictError):
@@ -69,8 +70,8 @@ def claim_form_token(user, token):
         raise DuplicateSubmission(_("This form was already submitted; it was saved once.")) from None
 
 
-def transition(actor, task, action, to_status, reason=None, obj=None, notify_body=None):
-    """Move the task to `to_status`, audit and notify; the caller has authorized and validated."""
+def transition(actor, task, action, to_status, reason=None, obj=None, notify_body=None, notify=True):
+    """Move the task to `to_status`, audit and notify (unless `notify` is false: the caller tells whom)."""
     from_status = task.status
     task.status = to_status
     task.updated_at = clock.now()
@@ -79,7 +80,8 @@ def transition(actor, task, action, to_status, reason=None, obj=None, notify_bod
     flag_modified(task, "updated_at")
     db.session.flush()
     audit.record(actor, task, action, from_status, to_status, reason, obj)
-    notifications.notify_task_event(task, action, actor, body=notify_body or reason)
+    if notify:
+        notifications.notify_task_event(task, action, actor, body=notify_body or reason)
 
 
 def dispatch(actor, task, version=None, note=None):
@@ -90,7 +92,7 @@ def dispatch(actor, task, version=None, note=None):
         if task.deadline_on < clock.today():
             raise DomainError(_("The deadline %(date)s is in the past. Edit the draft and set a new deadline first.",
                                 date=task.deadline_on.isoformat()))
-        task.dispatched_at = clock.now()
+        dispatches.record(actor, task, "dispatch", note)
         # The deadline the unit receives is the one extensions are measured against.
         task.original_deadline_on = task.deadline_on
         transition(actor, task, "dispatched", "assigned", note)
