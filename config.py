@@ -133,6 +133,8 @@ class Config:
     # Traffic-light thresholds (DESIGN: yellow when due within N days or silent M days).
     YELLOW_DUE_DAYS = int(os.environ.get("YELLOW_DUE_DAYS", "7"))
     YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
+    # Calendar days a lead unit has to accept (签收) a dispatched task; later it is 逾期未签收.
+    ACCEPT_DUE_DAYS = int(os.environ.get("ACCEPT_DUE_DAYS", "3"))
 
     ISSUING_OFFICE = os.environ.get("ISSUING_OFFICE", "云溪县委办公室 县政府办公室 督查室")
     # Monthly bulletin (月度通报): the red masthead, the area the figures cover, stored PDFs (never under static/).

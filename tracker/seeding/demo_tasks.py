@@ -113,6 +113,7 @@ LEAD_HEAD_EVENTS = {
     "closeout_rejected": "销号申请被退回：{task}", "extension_approved": "延期申请已批准：{task}",
     "cancelled": "任务已撤销：{task}",
 }
+CO_HEAD_EVENTS = {"dispatched": "配合任务已下发：{task}"}
 OFFICE_EVENTS = {
     "accepted": "任务已签收：{task}", "closeout_requested": "销号申请待审核：{task}",
     "extension_requested": "延期申请待审核：{task}",
@@ -268,11 +269,14 @@ class _Player:
         if day < -NOTIFY_DAYS:
             return
         if event in LEAD_HEAD_EVENTS:
-            users, title = [self.head], LEAD_HEAD_EVENTS[event]
+            messages = [(self.head, LEAD_HEAD_EVENTS[event])]
         else:
-            users, title = [self.people.supervisor, self.people.kaohe], OFFICE_EVENTS[event]
+            messages = [(user, OFFICE_EVENTS[event]) for user in (self.people.supervisor, self.people.kaohe)]
+        if event in CO_HEAD_EVENTS:  # co-units are told, never asked to accept
+            messages += [(self.people.heads[unit.name], CO_HEAD_EVENTS[event]) for unit in self.task.co_units
+                         if unit.name in self.people.heads]
         read_at = moment + timedelta(days=1) if day < -READ_AFTER_DAYS else None
-        for user in users:
+        for user, title in messages:
             db.session.add(Notification(
                 user_id=user.id, task_id=self.task.id, kind=event, link=f"/tasks/{self.task.id}",
                 title=title.format(task=f"{self.code} {self.spec['title']}"), created_at=moment, read_at=read_at,

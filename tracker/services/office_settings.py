@@ -93,6 +93,9 @@ SETTINGS = (
             _l("A task without a report for this many days shows yellow."), minimum=1, maximum=180),
     Setting("ALERT_MAX_ROWS", "lights", _l("Weekly alert: most tasks listed per mail"),
             _l("Longer lists end with a link to the whole list."), minimum=5, maximum=500),
+    Setting("ACCEPT_DUE_DAYS", "tasks", _l("Days a unit has to accept a task"),
+            _l("A task not accepted this many calendar days after dispatch is listed as not accepted in time "
+               "(逾期未签收) in the weekly alert and on the dashboard."), minimum=1, maximum=30),
     Setting("BULLETIN_EXPLAIN_UNITS", "bulletin", _l("Units asked for a written explanation"),
             _l("The bottom units of the bulletin's ranking that must explain (情况说明); 0 asks none."),
             minimum=0, maximum=50),

@@ -48,6 +48,12 @@ TITLES = {
     "milestone_planned": _l("Milestone planned: %(task)s"),
     "milestone_done": _l("Milestone done: %(task)s"),
 }
+# What an audience group is told instead of the event's title: only the lead unit accepts (签收) a task,
+# so the others hear of a dispatch as information, never as something waiting for them.
+GROUP_TITLES = {
+    ("dispatched", "co_units"): _l("Co-organized task dispatched: %(task)s"),
+    ("dispatched", "listed_leader"): _l("Task dispatched: %(task)s"),
+}
 TITLE_LENGTH = Notification.__table__.c.title.type.length
 
 
@@ -92,17 +98,27 @@ def audience(task, group):
     raise ValueError(f"unknown audience {group!r}")
 
 
-def recipients(task, event, actor=None):
-    """Everyone concerned by `event` on this task, once each, without the actor, ordered by id."""
+def concerned(task, event, actor=None):
+    """(user, audience group) of everyone concerned by `event`, once each (first group wins), without the actor."""
     if task.dispatched_at is None:
         return []  # a draft nobody has received concerns nobody outside the office
     people = {}
     for group in AUDIENCES.get(event, ()):
         for user in audience(task, group):
-            people[user.id] = user
+            people.setdefault(user.id, (user, group))
     if actor is not None:
         people.pop(actor.id, None)
     return [people[user_id] for user_id in sorted(people)]
+
+
+def recipients(task, event, actor=None):
+    """Everyone concerned by `event` on this task, once each, without the actor, ordered by id."""
+    return [user for user, _group in concerned(task, event, actor)]
+
+
+def title_for(event, group):
+    """The (lazy) title of `event` as told to one audience group."""
+    return GROUP_TITLES.get((event, group), TITLES[event])
 
 
 def task_label(task):
@@ -118,9 +134,9 @@ def _locale_of(user):
 def notify_task_event(task, event, actor=None, body=None):
     """Put a message about `event` in the inbox of everyone concerned; returns the new notifications."""
     created = []
-    for user in recipients(task, event, actor):
+    for user, group in concerned(task, event, actor):
         with force_locale(_locale_of(user)):
-            title = str(TITLES[event]) % {"task": task_label(task)}
+            title = str(title_for(event, group)) % {"task": task_label(task)}
         note = Notification(user_id=user.id, task_id=task.id, kind=event, title=title[:TITLE_LENGTH],
                             body=str(body) if body else None, created_at=clock.now())
         db.session.add(note)

@@ -240,8 +240,10 @@ def describe(user, filters):
             if model is User and not permissions.can_name_leader(user, obj):
                 obj = None
             found.append((label, getattr(obj, attribute) if obj is not None else f"#{value}"))
-    if filters.overdue:
-        found.append((_("Overdue only"), _("Yes")))
+    for flag, label in (("overdue", _("Overdue only")), ("late_accept", _("Not accepted in time")),
+                        ("on_time", _("Closed on time"))):
+        if getattr(filters, flag):
+            found.append((label, _("Yes")))
     if filters.due_within is not None:
         found.append((_("Due within (days)"), str(filters.due_within)))
     return found
