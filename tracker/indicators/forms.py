@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
 from ..models.task import LEVELS, SOURCES
+from ..pickers import unit_picker
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 
 
@@ -106,7 +107,7 @@ class DraftRowForm(Form):
     problem = TextAreaField(_l("Problem"), render_kw={"rows": 4})
     measures = TextAreaField(_l("Measures"), render_kw={"rows": 2})
     lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validate_choice=False)
-    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 4},
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw=unit_picker(4),
                                    validate_choice=False)
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none, validate_choice=False)
     deadline_on = DateField(_l("Deadline"), validators=[Optional()])
