@@ -1,4 +1,5 @@
 """逾期未签收 and who is told what at a dispatch: the lead unit is asked to accept, co-units are informed."""
+import re
 from datetime import datetime, timedelta
 
 from tests.conftest import DEMO_PASSWORD
@@ -101,6 +102,16 @@ def test_co_units_are_informed_and_never_asked_to_accept(app, client, flow):
     client.post("/auth/login", data={"username": "townhead", "password": DEMO_PASSWORD})
     inbox = client.get("/inbox/").get_data(as_text=True)
     assert "配合任务已下发" in inbox and "待签收" not in inbox
+    with app.app_context():
+        task_id = db.session.scalar(db.select(RectificationTask.id).filter_by(title="汛期排涝泵站改造"))
+    for path in ("/tasks/", f"/tasks/{task_id}"):
+        page = client.get(path).get_data(as_text=True)
+        badges = re.findall(r'<span class="badge text-bg-info">([^<]*)</span>', page)
+        assert badges and set(badges) == {"待牵头单位签收"}, path  # the status as a co-unit reads it
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"username": "waterhead", "password": DEMO_PASSWORD})
+    assert "待签收" in re.findall(r'<span class="badge text-bg-info">([^<]*)</span>', client.get("/tasks/").get_data(
+        as_text=True))
 
 
 def test_the_dashboard_card_counts_the_tasks_its_list_shows(app, client, flow):

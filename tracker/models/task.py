@@ -14,6 +14,7 @@ STATUSES = {
     "closed": _l("Closed out"),
     "cancelled": _l("Cancelled"),
 }
+AWAITING_LEAD_UNIT = _l("Awaiting the lead unit's acceptance")  # "assigned", as a co-unit reads it
 OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
 FINISHED_STATUSES = ("closed", "cancelled")
 
@@ -136,6 +137,12 @@ class RectificationTask(db.Model):
     def status_label(self):
         """Human label of the status."""
         return STATUSES.get(self.status, self.status)
+
+    def status_label_for(self, user):
+        """The status as `user` reads it: a co-unit has nothing to accept, it waits for the lead unit's 签收."""
+        if self.status == "assigned" and getattr(user, "is_unit_user", False) and user.unit_id != self.lead_unit_id:
+            return AWAITING_LEAD_UNIT
+        return self.status_label
 
     @property
     def source_label(self):
