@@ -1,6 +1,6 @@
 """bulletins: the units an issued bulletin asked for a 情况说明, kept with it
 
-Revision ID: 0009_wt15c_bulletin_explain_units
+Revision ID: 0009_wt15c_explain_units
 Revises: 0008_office_settings
 Create Date: 2026-12-02 16:30:00
 
@@ -12,7 +12,7 @@ gathers that month's figures again for them.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_wt15c_bulletin_explain_units"
+revision = "0009_wt15c_explain_units"
 down_revision = "0008_office_settings"
 branch_labels = None
 depends_on = None
