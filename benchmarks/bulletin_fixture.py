@@ -70,7 +70,7 @@ def _weak_period(units, rng):
     """A half-year period with 36 indicator results, about a third of them in the bottom ranks."""
     period = AssessmentPeriod(name="2026年上半年考核", kind="half_year", starts_on=date(2026, 1, 1),
                               ends_on=date(2026, 6, 30), created_at=_moment(date(2026, 7, 10)))
-    previous = AssessmentPeriod(name="2025年下半年考核", kind="half_year", starts_on=date(2025, 7, 1),
+    previous = AssessmentPeriod(name="2025年下半年考核", kind="second_half", starts_on=date(2025, 7, 1),
                                 ends_on=date(2025, 12, 31), created_at=_moment(date(2026, 1, 10)))
     db.session.add_all([period, previous])
     db.session.flush()

@@ -12,7 +12,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import AssessmentPeriod, AuditEntry, Indicator, IndicatorResult, RectificationTask, Unit, User
 from tracker.seeding import demo
-from tracker.services.indicators import results_import
+from tracker.services.indicators import periods, results_import
 
 SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "tracker", "seeding", "demo_data", "assessment-2026H1.xlsx")
 DATA = os.path.join(os.path.dirname(__file__), "data")
@@ -26,6 +26,10 @@ GOOD = [5, "经济发展", "民间投资增速", 4, 1.71, 12, 12, "%", 10.4, 9.3
         "县投资促进局", "常务副县长", "按增速全市位次赋分", None]
 OTHER = [6, "经济发展", "服务业增加值增速", 3, 1.28, 12, 12, "%", 8.6, 5.6, "50%", "县发展和改革局",
          "县统计局", "常务副县长", "按增速全市位次赋分", None]
+
+# The column labels of the import preview, as the office reads them (Chinese UI).
+PREVIEW_LABELS = ("得分", "分值", "排名", "参评单位数", "目标值", "完成值", "序时进度", "牵头单位", "配合单位",
+                  "责任领导")
 
 
 def sample_bytes():
@@ -75,6 +79,16 @@ def load_demo_units():
     return units
 
 
+def sample_on_disk(app, tmp_path, name="assessment-2026H1.xlsx"):
+    """The demo's units saved, and the sample written to a file for the CLI; its path."""
+    with app.app_context():
+        load_demo_units()
+        db.session.commit()
+    path = tmp_path / name
+    path.write_bytes(sample_bytes())
+    return path
+
+
 def add_leaders():
     """Active county leaders for the titles the sample names (one title, 县纪委书记, deliberately missing)."""
     titles = ["常务副县长", "县长", "县委书记", "分管工业副县长", "分管农业副县长", "分管社会事业副县长",
@@ -89,9 +103,10 @@ def counts():
             for model in (AssessmentPeriod, Indicator, IndicatorResult, Unit, RectificationTask, AuditEntry)}
 
 
-def make_period(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30), **rules):
-    """A period with the default rules unless given."""
-    period = AssessmentPeriod(name=name, kind="half_year", starts_on=starts_on, ends_on=ends_on, **rules)
+def make_period(name="2026年上半年考核", starts_on=date(2026, 1, 1), ends_on=date(2026, 6, 30), kind=None, **rules):
+    """A period of the kind its dates are (unless given), with the default rules unless given."""
+    kind = kind or periods.kind_for_dates(starts_on, ends_on) or "half_year"
+    period = AssessmentPeriod(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, **rules)
     db.session.add(period)
     db.session.flush()
     return period

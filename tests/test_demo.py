@@ -64,7 +64,8 @@ def test_units_and_results(loaded):
     current = db.session.scalar(db.select(AssessmentPeriod).where(AssessmentPeriod.name == "2026年上半年考核"))
     previous = db.session.scalar(db.select(AssessmentPeriod).where(AssessmentPeriod.name == "2025年下半年考核"))
     assert (current.kind, current.starts_on, current.ends_on) == ("half_year", date(2026, 1, 1), date(2026, 6, 30))
-    assert (previous.starts_on, previous.ends_on) == (date(2025, 7, 1), date(2025, 12, 31))
+    assert (previous.kind, previous.starts_on, previous.ends_on) == (
+        "second_half", date(2025, 7, 1), date(2025, 12, 31))
     assert len(current.results) == 36 and len(previous.results) == 36
     by_name = {r.indicator.name: r for r in current.results}
     private = by_name["民间投资增速"]

@@ -191,7 +191,7 @@ def test_someone_elses_upload_cannot_be_confirmed(app, client, imported):
 # --- rules and board -------------------------------------------------------------------------------
 
 def test_rules_change_the_weak_list(client, imported):
-    """With only the last-place rule on, do exactly the four last-placed indicators stay weak?"""
+    """Last-place rule only: do the four last-placed indicators stay weak, beside the four veto ones at risk?"""
     login(client, "supervisor")
     period = imported["current"]
     response = client.post(f"/indicators/periods/{period}/rules", data={
@@ -199,8 +199,11 @@ def test_rules_change_the_weak_list(client, imported):
     assert response.status_code == 302
     page = client.get(f"/indicators/periods/{period}?show=weak").get_data(as_text=True)
     assert re.search(r'id="count-weak">\s*<div class="card-body py-2"><div class="text-muted small">[^<]*</div>'
-                     r'<div class="h3 mb-0">4<', page)
+                     r'<div class="h3 mb-0">8<', page)
     assert page.count('data-reason="last_place"') == 4 and 'data-reason="bottom_k"' not in page
+    # 一票否决 is judged by its own rule: 信访维稳, 安全生产 beyond their pro-rata ceiling, 污染防治攻坚战 and
+    # 党风廉政建设 below their floor, whatever the rank rules say.
+    assert page.count('data-reason="veto_at_risk"') == 4
 
 
 def test_board_shows_rank_change_against_the_previous_period(client, imported):

@@ -58,3 +58,38 @@ def test_upgrade_empty_postgresql_schema():
         with engine.begin() as connection:
             connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+
+
+PERIOD_KINDS_REVISION = "0009_wt14d_period_kinds"
+
+
+def test_period_kinds_migration_keeps_what_old_rows_meant(tmp_path):
+    """Do old quarter / half-year rows get the kind their dates mean (前三季度, 一季度, 下半年), and fold back?"""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'kinds.sqlite3'}"})
+    rows = [  # name, old kind, first day, last day, kind after the upgrade
+        ("2026年前三季度考核", "quarter", "2026-01-01", "2026-09-30", "three_quarters"),
+        ("2026年一季度", "quarter", "2026-01-01", "2026-03-31", "first_quarter"),
+        ("2026年第三季度", "quarter", "2026-07-01", "2026-09-30", "quarter"),
+        ("2026年上半年考核", "half_year", "2026-01-01", "2026-06-30", "half_year"),
+        ("2025年下半年考核", "half_year", "2025-07-01", "2025-12-31", "second_half"),
+        ("2026年10月", "month", "2026-10-01", "2026-10-31", "month"),
+        ("2025年度", "year", "2025-01-01", "2025-12-31", "year"),
+    ]
+    with app.app_context():
+        upgrade(revision=PERIOD_KINDS_REVISION + "-1")
+        with db.engine.begin() as connection:
+            for name, kind, starts_on, ends_on, _new in rows:
+                connection.execute(sa.text(
+                    "INSERT INTO assessment_periods (name, kind, starts_on, ends_on, rule_bottom_k, rule_last_place,"
+                    " rule_behind_progress, default_deadline_days, created_at)"
+                    " VALUES (:name, :kind, :starts_on, :ends_on, 3, 1, 1, 90, '2026-01-01 00:00:00')"),
+                    {"name": name, "kind": kind, "starts_on": starts_on, "ends_on": ends_on})
+        upgrade(revision=PERIOD_KINDS_REVISION)
+        with db.engine.connect() as connection:
+            after = dict(connection.execute(sa.text(
+                "SELECT name, kind || '/' || target_basis FROM assessment_periods")).all())
+        assert after == {name: f"{new}/year" for name, _kind, _s, _e, new in rows}
+        downgrade(revision=PERIOD_KINDS_REVISION + "-1")
+        with db.engine.connect() as connection:
+            before = dict(connection.execute(sa.text("SELECT name, kind FROM assessment_periods")).all())
+        assert before == {name: kind for name, kind, _s, _e, _new in rows}

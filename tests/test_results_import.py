@@ -16,6 +16,7 @@ from tests.indicator_helpers import (
     load_demo_units,
     make_period,
     sample_bytes,
+    sample_on_disk,
     xlsx_bytes,
 )
 from tracker.extensions import db
@@ -65,10 +66,10 @@ def test_sample_imports_as_is_with_the_right_weak_reasons(units):
     assert items["民间投资增速"].reasons == ("last_place", "bottom_k", "behind_progress")
     assert items["企业上市培育"].reasons == ("bottom_k",)  # 206 家 of 200: ahead of progress, but 11th of 12
     assert items["安全生产"].indicator.direction == "lower"  # inferred: the sheet has no 方向 column
-    assert items["安全生产"].reasons == ("bottom_k", "behind_progress")  # 37.7 起 > 32 × 50%
+    assert items["安全生产"].reasons == ("veto_at_risk",)  # 一票否决: 37.7 起 > 32 × 50%, judged by its own rule
     assert items["招商引资到位资金"].indicator.kind == "cumulative" and not items["招商引资到位资金"].is_weak
     assert items["地区生产总值增速"].is_strength and not items["地区生产总值增速"].is_weak
-    assert items["森林覆盖率"].is_strength and items["森林覆盖率"].reasons == ("behind_progress",)
+    assert items["森林覆盖率"].is_strength and items["森林覆盖率"].findings == ("behind_progress",)
     first = weakness.evaluate_period(period)[0]
     assert (first.indicator.name, first.points_lost) == ("规上工业增加值增速", 3.12)
     indicator = items["污染防治攻坚战"].indicator
@@ -118,6 +119,8 @@ def test_every_kind_of_row_error_is_reported_with_row_and_column(units):
     found = {(e.row, e.column, e.code) for e in plan.errors}
     assert found == {
         (4, "配合单位", "unknown_unit"), (5, "全市排名", "rank_above_peers"), (6, "得分", "score_above_weight"),
+        # The score is checked against the indicator's bonus cap after parsing, so the row's units are checked too.
+        (6, "配合单位", "inactive_unit"),
         (7, "分值", "required"), (8, "牵头单位", "inactive_unit"), (9, "指标名称", "duplicate_name"),
     }
     unknown = next(e for e in plan.errors if e.code == "unknown_unit")
@@ -247,11 +250,7 @@ def test_formulas_without_values_are_refused(units):
 
 def test_cli_imports_into_a_new_period_named_like_the_sheet(app, runner, tmp_path):
     """Does `flask import-results FILE --period NAME` create the period from its name and import the file?"""
-    with app.app_context():
-        load_demo_units()
-        db.session.commit()
-    path = tmp_path / "assessment-2026H1.xlsx"
-    path.write_bytes(sample_bytes())
+    path = sample_on_disk(app, tmp_path)
     result = runner.invoke(args=["import-results", str(path), "--period", "2026年上半年考核"])
     assert result.exit_code == 0, result.output
     assert "Imported 36 rows" in result.output

@@ -288,10 +288,13 @@ def test_rank_larger_than_peer_count(ctx):
 
 
 def test_score_above_weight(ctx):
-    """Is a score higher than the indicator's weight reported on the score column?"""
-    result = parse_row(score=4.5)
+    """Is a score higher than the weight plus the row's bonus cap reported on the score column?"""
+    header = HEADER + ["加分上限"]
+    result = parse_results(xlsx_bytes([row(score=4.5) + [None]], header=header), "results.xlsx")
     assert [(e.row, e.column, e.code) for e in result.errors] == [(4, "得分", "score_above_weight")]
-    assert parse_row(score=4).errors == []
+    assert parse_results(xlsx_bytes([row(score=4.5) + [0.5]], header=header), "results.xlsx").errors == []
+    # Without the column the cap is the indicator's, which only the database knows: results_plan checks it.
+    assert parse_row(score=4.5).errors == []
 
 
 def test_duplicate_indicator_name(ctx):

@@ -99,13 +99,45 @@ def test_score_rate_below_threshold(ctx, threshold, score, low):
 
 # --- strengths, order, previous period ------------------------------------------------------------
 
-def test_top_three_are_strengths_and_can_still_be_weak(ctx):
-    """Are ranks 1–3 strengths, 4 not, and does a top-3 rate below target show both?"""
+def test_full_score_first_place_is_not_weak_only_noted(ctx):
+    """Is a 4/4 第1名 indicator below its target a strength with a note (关注), not a weak one?"""
     period = make_period()
     assert judge(make_result(period, "甲", rank=3)).is_strength
     assert not judge(make_result(period, "乙", rank=4)).is_strength
-    both = judge(make_result(period, "森林覆盖率", rank=2, target=9.4, actual=8.2))
-    assert both.is_strength and both.is_weak and both.reasons == ("behind_progress",)
+    top = judge(make_result(period, "森林覆盖率", weight=4, score=4, rank=1, target=9.4, actual=8.2))
+    assert top.is_strength and not top.is_weak and top.reasons == ()
+    assert top.findings == ("behind_progress",)
+
+
+def test_progress_rule_needs_lost_points_outside_the_top_three(ctx):
+    """Behind target with points lost at rank 5: weak; full score at rank 5: only a note; a bonus is no loss."""
+    period = make_period(rule_bottom_k=0)
+    lost = judge(make_result(period, "甲", weight=4, score=3, rank=5, target=10, actual=8))
+    assert lost.is_weak and lost.reasons == ("behind_progress",)
+    full = judge(make_result(period, "乙", weight=4, score=4, rank=5, target=10, actual=8))
+    assert not full.is_weak and full.findings == ("behind_progress",)
+    bonus = judge(make_result(period, "丙", weight=4, score=4.5, rank=6, target=10, actual=8))
+    assert not bonus.is_weak and bonus.findings == ("behind_progress",)
+    top = judge(make_result(period, "丁", weight=4, score=2, rank=3, target=10, actual=8))
+    assert not top.is_weak and top.is_strength
+
+
+def test_rank_rules_decide_with_few_peers(ctx):
+    """With 4 peers, rank 2 is both top 3 and bottom 3: weak by the rank rule, and the board says so."""
+    period = make_period()
+    item = judge(make_result(period, "甲", rank=2, peers=4))
+    assert item.is_weak and item.reasons == ("bottom_k",) and item.rank_conflict and not item.is_strength
+
+
+def test_veto_indicator_at_risk_is_weak_at_any_rank(ctx):
+    """A 一票否决 ceiling used beyond its pro-rata share is weak at rank 1 with full marks; within it, not."""
+    period = make_period()
+    risky = judge(make_result(period, "安全生产事故", weight=2, score=2, rank=1, kind="cumulative",
+                              direction="lower", target=10, actual=6, progress=0.5, is_veto=True))
+    assert risky.is_weak and risky.reasons == ("veto_at_risk",)
+    safe = judge(make_result(period, "信访", weight=2, score=0, rank=12, kind="cumulative",
+                             direction="lower", target=10, actual=4, progress=0.5, is_veto=True))
+    assert not safe.is_weak
 
 
 def test_evaluate_period_sorts_by_points_lost_and_weak_assessments_filters(ctx):
@@ -150,13 +182,31 @@ def test_reasons_say_why_in_words(ctx):
     with force_locale("en"):
         assert item.reason_labels == ("Last place", "Bottom 3", "Behind time-elapsed progress", "Low score rate")
         assert item.reason_details[1] == "Rank 12 of 12, in the bottom 3"
-        assert item.reason_details[2] == "Actual 9.3 below the target 10.4"
+        assert item.reason_details[2] == "Actual 9.3 < target 10.4 (rate, higher is better)"
         assert item.reason_details[3] == "Score rate 42.8%, below 60%"
 
 
 def test_cumulative_reason_shows_completion_against_progress(ctx):
-    """Does a cumulative reason give the completion share and the time-elapsed progress?"""
+    """Does a cumulative reason show the comparison it made, target × 序时进度, and the kind it used?"""
     period = make_period(rule_bottom_k=0)
-    item = judge(make_result(period, "招商引资到位资金", kind="cumulative", target=137, actual=60, progress=0.5))
+    item = judge(make_result(period, "招商引资到位资金", kind="cumulative", target=7.9, actual=3.8, progress=0.5,
+                             rank=8))
+    assert item.reasons == ("behind_progress",)
+    with force_locale("zh_CN"):
+        assert item.reason_details == ("完成值3.8 < 目标值7.9 × 序时进度50%（累计值，越高越好）",)
     with force_locale("en"):
-        assert item.reason_details == ("43.8% of the target done, time-elapsed progress is 50%",)
+        assert item.reason_details == (
+            "Actual 3.8 < target 7.9 × time-elapsed progress 50% (cumulative, higher is better)",)
+
+
+def test_a_period_target_is_compared_without_time_elapsed_progress(ctx):
+    """When the sheet's 目标值 is the period's own, a cumulative amount is held to it, not to target × 序时进度."""
+    yearly = make_period(rule_bottom_k=0)
+    own = make_period("2026年前三季度考核", date(2026, 1, 1), date(2026, 9, 30), rule_bottom_k=0,
+                      target_basis="period")
+    kwargs = dict(kind="cumulative", target=100, actual=80, progress=0.75, rank=8)
+    assert judge(make_result(yearly, "招商引资到位资金", **kwargs)).reasons == ()  # 80 ≥ 100 × 75%
+    item = judge(make_result(own, "招商引资到位资金", **kwargs))
+    assert item.reasons == ("behind_progress",)  # 80 < 100
+    with force_locale("zh_CN"):
+        assert item.reason_details == ("完成值80 < 目标值100（累计值，越高越好）",)

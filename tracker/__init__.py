@@ -209,11 +209,11 @@ def current_language():
 def register_template_helpers(app):
     """Filters and globals every template may use."""
     from . import formatting, permissions
-    from .models.task import LEVELS, SOURCES, STATUSES
+    from .models.task import LEVELS, RECHECKS, SOURCES, STATUSES
 
     app.jinja_env.globals.update(permissions.template_helpers())
     app.jinja_env.globals.update(
-        STATUSES=STATUSES, SOURCES=SOURCES, LEVELS=LEVELS, current_language=current_language,
+        STATUSES=STATUSES, SOURCES=SOURCES, LEVELS=LEVELS, RECHECKS=RECHECKS, current_language=current_language,
         LANGUAGES=app.config["LANGUAGES"], status_label=lambda task: task.status_label_for(current_user),
     )
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -20,9 +20,10 @@ def register(app):
 
     job_commands.register(app)  # flask alerts weekly, flask outbox send, flask scheduler run
 
-    from .indicators.commands import import_results
+    from .indicators.commands import import_results, indicators_cli
 
     app.cli.add_command(import_results)
+    app.cli.add_command(indicators_cli)  # flask indicators board --period NAME --format json
 
     from .bulletins.commands import bulletin_cli
 

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..models.indicator import DIRECTIONS, INDICATOR_KINDS, PERIOD_KINDS
+from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
 from ..models.task import LEVELS, SOURCES
 from ..pickers import unit_picker
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
@@ -34,10 +34,14 @@ class PeriodForm(FlaskForm):
     """A new assessment period."""
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)],
-                       description=_l("e.g. 2026年上半年考核"))
-    kind = SelectField(_l("Period type"), choices=list(PERIOD_KINDS.items()), default="half_year")
-    starts_on = DateField(_l("First day"), validators=[InputRequired()])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+                       description=_l("e.g. 2026年半年考核, 2026年前三季度考核, 2026年一季度, 2026年10月, 2026年度"))
+    kind = SelectField(_l("Period type"), choices=[("", _l("From the name or the dates"))] + list(PERIOD_KINDS.items()),
+                       default="")
+    starts_on = DateField(_l("First day"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()],
+                        description=_l("Leave both days empty when the name says them (2026年前三季度 is 1 January – "
+                                       "30 September)."))
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()), default="year")
     submit = SubmitField(_l("Create period"))
 
 
@@ -52,7 +56,19 @@ class RulesForm(FlaskForm):
                                     description=_l("Score ÷ weight; leave empty to switch the rule off."))
     default_deadline_days = IntegerField(_l("Default deadline of generated tasks (days)"),
                                          validators=[InputRequired(), NumberRange(1, 730)])
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()),
+                               description=_l("The year's target: a cumulative amount is held to target × time-elapsed "
+                                              "progress. This period's target: to the target itself."))
     submit = SubmitField(_l("Save rules"))
+
+
+class MarkForm(FlaskForm):
+    """The office's hand mark on one indicator for one period."""
+
+    mark = SelectField(_l("Mark"), choices=list(HAND_MARKS.items()))
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 3},
+                           description=_l("Required, e.g. 市直部门反馈摆尾; it is printed in the bulletin."))
+    submit = SubmitField(_l("Save the mark"))
 
 
 class IndicatorForm(FlaskForm):
@@ -71,6 +87,7 @@ class UploadForm(FlaskForm):
 
     file = FileField(_l("Results file (.xlsx or .csv)"),
                      validators=[FileRequired(_l("Choose the results spreadsheet to import."))])
+    target_basis = SelectField(_l("The sheet's target (目标值) is"), choices=list(TARGET_BASES.items()), default="year")
     submit = SubmitField(_l("Upload and check"))
 
 
@@ -112,6 +129,10 @@ class DraftRowForm(Form):
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none, validate_choice=False)
     deadline_on = DateField(_l("Deadline"), validators=[Optional()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
+    # When the indicator already has an open task with the same lead unit (carried from an earlier period).
+    link_task = SelectField(_l("Existing open task"), coerce=_int_or_none, validate_choice=False)
+    duplicate_reason = TextAreaField(_l("Reason for a second task"), validators=[Length(max=1000)],
+                                     render_kw={"rows": 2})
 
 
 class GenerateForm(FlaskForm):

@@ -42,25 +42,44 @@ def create_generated(period_id):
     if form.validate_on_submit():
         positions, inputs = inputs_from(form)
         try:
-            created = task_drafts.create_tasks(current_user, period, inputs, dispatch=form.dispatch.data)
+            outcome = task_drafts.create_tasks(current_user, period, inputs, dispatch=form.dispatch.data)
         except task_drafts.BatchRejected as rejected:
             error, row_errors = str(rejected), {positions[i]: message for i, message in rejected.errors.items()}
         except DomainError as exc:
             error = str(exc)
         else:
-            flash(ngettext("%(num)d task created.", "%(num)d tasks created.", len(created)) + " " +
-                  (_("They were dispatched to their lead units.") if form.dispatch.data else _("They are drafts.")),
-                  "success")
+            flash_outcome(outcome, form.dispatch.data)
             return redirect(url_for("indicators.board", period_id=period.id, show="weak"))
     return render_generate(period, form, error=error, row_errors=row_errors, status=400)
 
 
+def flash_outcome(outcome, dispatched):
+    """Say what the batch did: tasks created, existing tasks linked."""
+    if outcome.created:
+        flash(ngettext("%(num)d task created.", "%(num)d tasks created.", len(outcome.created)) + " " +
+              (_("They were dispatched to their lead units.") if dispatched else _("They are drafts.")), "success")
+    if outcome.linked:
+        flash(_("Linked to this period instead of a second task: %(codes)s. Revise their deadline and measures "
+                "on each task if needed.", codes="、".join(task.code for task in outcome.linked)), "success")
+
+
 def render_generate(period, form, skipped=(), error=None, row_errors=None, status=200):
-    """The generate page: one editable draft per selected indicator, with what it comes from."""
+    """The generate page: one editable draft per selected indicator, with what it comes from.
+
+    A draft whose indicator already has an open task with the same lead unit (carried from an
+    earlier period) offers to link this period's result to it instead; a second task needs a reason.
+    """
     form.set_choices(*drafts.form_choices())
     assessments = {item.result.id: item for item in weakness.evaluate_period(period)}
+    carried = {}
+    for entry in form.drafts:
+        row = entry.form
+        result_id, lead = _int(row.result_id.data), row.lead_unit.data
+        tasks = drafts.open_duplicates(result_id, lead) if result_id and lead else []
+        carried[result_id] = tasks
+        row.link_task.choices = [(task.id, task.code) for task in tasks] + [("", _("Create a second task"))]
     return render_template("indicators/generate.html", period=period, form=form, skipped=skipped, error=error,
-                           row_errors=row_errors or {}, assessments=assessments), status
+                           row_errors=row_errors or {}, assessments=assessments, carried=carried), status
 
 
 def form_data(proposal):
@@ -71,6 +90,7 @@ def form_data(proposal):
         "measures": draft.measures, "lead_unit": draft.lead_unit_id, "co_units": draft.co_unit_ids,
         "responsible_leader": draft.responsible_leader_id, "deadline_on": draft.deadline_on,
         "supervision_level": draft.supervision_level,
+        "link_task": proposal.carried[0].id if proposal.carried else None,
     }
 
 
@@ -86,7 +106,8 @@ def inputs_from(form):
             title=row.title.data, problem=row.problem.data, measures=row.measures.data,
             lead_unit_id=row.lead_unit.data, co_unit_ids=row.co_units.data or [],
             responsible_leader_id=row.responsible_leader.data, deadline_on=row.deadline_on.data,
-            supervision_level=row.supervision_level.data, source="indicator")))
+            supervision_level=row.supervision_level.data, source="indicator",
+            duplicate_reason=row.duplicate_reason.data), link_task_id=row.link_task.data or None))
     return positions, inputs
 
 

@@ -22,11 +22,11 @@ from .routes import load_period
 def import_results(period_id):
     """Upload a results sheet; a readable one goes on to its preview."""
     period = load_period(period_id)
-    form, error = UploadForm(), None
+    form, error = UploadForm(target_basis=period.target_basis), None
     if form.validate_on_submit():
         try:
             token = results_import.stage_upload(current_user, period, form.file.data.filename or "",
-                                                form.file.data.read())
+                                                form.file.data.read(), form.target_basis.data)
         except DomainError as exc:
             error = str(exc)
         else:

@@ -5,13 +5,15 @@ from flask_login import current_user
 
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..models import AssessmentPeriod, Indicator
+from ..models import AssessmentPeriod, Indicator, IndicatorResult
 from ..permissions import can_manage_assessments, can_view_assessments, permission_required
 from ..services import DomainError
 from ..services.indicators import board as indicator_board
+from ..services.indicators import marks as hand_marks
 from ..services.indicators import periods as assessment_periods
+from ..services.indicators import weakness
 from . import bp
-from .forms import IndicatorForm, PeriodForm, RulesForm
+from .forms import IndicatorForm, MarkForm, PeriodForm, RulesForm
 
 
 def load_period(period_id):
@@ -38,7 +40,8 @@ def create_period():
     if form.validate_on_submit():
         try:
             period = assessment_periods.create_period(
-                current_user, form.name.data, form.kind.data, form.starts_on.data, form.ends_on.data)
+                current_user, form.name.data, form.kind.data or None, form.starts_on.data, form.ends_on.data,
+                assessment_periods.PeriodRules(target_basis=form.target_basis.data))
         except DomainError as exc:
             error = str(exc)
         else:
@@ -51,13 +54,13 @@ def create_period():
 @bp.route("/periods/<int:period_id>/rules", methods=["GET", "POST"])
 @permission_required(can_manage_assessments)
 def rules(period_id):
-    """The period's weak-indicator rules and default task deadline."""
+    """The period's weak-indicator rules, default task deadline and target basis (kept when a form omits it)."""
     period = load_period(period_id)
     current = assessment_periods.rules_of(period)
     form = RulesForm(data=None if request.method == "POST" else {
         "bottom_k": current.bottom_k, "last_place": current.last_place, "behind_progress": current.behind_progress,
         "score_rate_below": round(current.score_rate_below * 100) if current.score_rate_below else None,
-        "default_deadline_days": current.default_deadline_days})
+        "default_deadline_days": current.default_deadline_days}, target_basis=current.target_basis)
     error = None
     if form.validate_on_submit():
         try:
@@ -77,7 +80,7 @@ def rules_from(form):
     return assessment_periods.PeriodRules(
         bottom_k=form.bottom_k.data or 0, last_place=form.last_place.data,
         behind_progress=form.behind_progress.data, score_rate_below=rate / 100 if rate else None,
-        default_deadline_days=form.default_deadline_days.data)
+        default_deadline_days=form.default_deadline_days.data, target_basis=form.target_basis.data)
 
 
 @bp.route("/periods/<int:period_id>")
@@ -87,6 +90,31 @@ def board(period_id):
     period = load_period(period_id)
     board = indicator_board.board(current_user, period, request.args.get("show", "all"))
     return render_template("indicators/board.html", board=board, period=period, shows=indicator_board.SHOW)
+
+
+@bp.route("/periods/<int:period_id>/results/<int:result_id>/mark", methods=["GET", "POST"])
+@permission_required(can_manage_assessments)
+def mark(period_id, result_id):
+    """Mark one indicator weak or not weak for the period by hand, with a reason; its marks so far."""
+    period = load_period(period_id)
+    result = db.session.get(IndicatorResult, result_id)
+    if result is None or result.period_id != period.id:
+        abort(404)
+    form = MarkForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            hand_marks.set_mark(current_user, result, form.mark.data, form.reason.data)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(_("The mark on %(name)s was saved; the board, the dashboard and the bulletin follow it.",
+                    name=result.indicator.name), "success")
+            return redirect(url_for("indicators.board", period_id=period.id))
+    assessment = next(item for item in weakness.evaluate_period(period) if item.result.id == result.id)
+    status = 400 if form.is_submitted() else 200
+    return render_template("indicators/mark.html", period=period, result=result, item=assessment, form=form,
+                           marks=hand_marks.history(result), error=error), status
 
 
 @bp.route("/indicator/<int:indicator_id>", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic autogenerate needs them loaded)."""
 from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
-from .indicator import AssessmentPeriod, Indicator, IndicatorResult, indicator_co_units
+from .indicator import AssessmentPeriod, Indicator, IndicatorMark, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
 from .settings import OfficeSetting
 from .task import (
@@ -11,6 +11,7 @@ from .task import (
     Milestone,
     ProgressReport,
     RectificationTask,
+    TaskResultLink,
     Urge,
     task_co_units,
 )
@@ -20,7 +21,8 @@ from .user import LoginThrottle, SignIn, User
 __all__ = [
     "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
-    "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport", "RectificationTask",
-    "SchedulerBeat", "SignIn",
+    "IndicatorMark", "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport",
+    "RectificationTask",
+    "SchedulerBeat", "SignIn", "TaskResultLink",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

@@ -5,11 +5,21 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
+# Period kinds, shortest first. The cumulative ones (一季度, 上半年, 前三季度, 年度) all start on 1 January;
+# "quarter" is a single quarter (二季度, 三季度, 四季度) and "second_half" the half-year from 1 July.
 PERIOD_KINDS = {
-    "half_year": _l("Half-year"),
-    "quarter": _l("Quarter"),
-    "month": _l("Month"),
+    "month": _l("Monthly"),
+    "first_quarter": _l("First quarter"),
+    "quarter": _l("Single quarter"),
+    "half_year": _l("First half-year"),
+    "second_half": _l("Second half-year"),
+    "three_quarters": _l("First three quarters"),
     "year": _l("Year"),
+}
+# Whether the sheet's 目标值 is the target of the whole year or of the period alone.
+TARGET_BASES = {
+    "year": _l("The year's target"),
+    "period": _l("This period's target"),
 }
 DIRECTIONS = {"higher": _l("Higher is better"), "lower": _l("Lower is better")}
 INDICATOR_KINDS = {
@@ -40,6 +50,7 @@ class AssessmentPeriod(db.Model):
     rule_behind_progress = db.Column(db.Boolean, nullable=False, default=True)
     rule_score_rate_below = db.Column(db.Float)  # e.g. 0.6; None disables the rule
     default_deadline_days = db.Column(db.Integer, nullable=False, default=90)
+    target_basis = db.Column(db.String(10), nullable=False, default="year", server_default="year")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     results = db.relationship("IndicatorResult", back_populates="period", cascade="all, delete-orphan")
@@ -48,6 +59,16 @@ class AssessmentPeriod(db.Model):
     def kind_label(self):
         """Human label of the period kind."""
         return PERIOD_KINDS.get(self.kind, self.kind)
+
+    @property
+    def target_is_annual(self):
+        """True when the sheet's 目标值 is the year's target (a cumulative amount is then held to target × 序时进度)."""
+        return self.target_basis != "period"
+
+    @property
+    def target_basis_label(self):
+        """Human label of the target basis."""
+        return TARGET_BASES.get(self.target_basis, self.target_basis)
 
     @property
     def rule_labels(self):
@@ -127,3 +148,30 @@ class IndicatorResult(db.Model):
 
     def __repr__(self):
         return f"<IndicatorResult {self.indicator_id}@{self.period_id} rank {self.rank}>"
+
+
+HAND_MARKS = {"weak": _l("Weak"), "not_weak": _l("Not weak"), "cleared": _l("Mark cleared")}
+
+
+class IndicatorMark(db.Model):
+    """The office's hand mark on one result (weak or not weak for that period), with its reason.
+
+    Marks are never rewritten: a new mark (or "cleared") is a new row, and the latest row is in force.
+    """
+
+    __tablename__ = "indicator_marks"
+
+    id = db.Column(db.Integer, primary_key=True)
+    result_id = db.Column(db.Integer, db.ForeignKey("indicator_results.id"), nullable=False, index=True)
+    mark = db.Column(db.String(10), nullable=False)  # weak / not_weak / cleared
+    reason = db.Column(db.Text, nullable=False)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    result = db.relationship("IndicatorResult")
+    created_by = db.relationship("User")
+
+    @property
+    def label(self):
+        """The mark in words."""
+        return HAND_MARKS.get(self.mark, self.mark)

@@ -15,6 +15,8 @@ STATUSES = {
     "cancelled": _l("Cancelled"),
 }
 AWAITING_LEAD_UNIT = _l("Awaiting the lead unit's acceptance")  # "assigned", as a co-unit reads it
+# 回头看 of a closed task against a later period of its indicator (services/indicators/continuity.py).
+RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
 OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
 FINISHED_STATUSES = ("closed", "cancelled")
 
@@ -81,6 +83,10 @@ class RectificationTask(db.Model):
     closeout_requested_on = db.Column(db.Date)
     closed_at = db.Column(UTCDateTime)
     cancelled_at = db.Column(UTCDateTime)
+    # A follow-up task made after 回头看 found the closed one had no effect.
+    follow_up_of_id = db.Column(db.Integer, db.ForeignKey("tasks.id"), index=True)
+    # Why a second open task was made for an indicator and lead unit that already had one.
+    duplicate_reason = db.Column(db.Text)
     version = db.Column(db.Integer, nullable=False, default=1)
 
     # Optimistic locking: an UPDATE against a stale version raises StaleDataError.
@@ -311,3 +317,24 @@ class Urge(db.Model):
     task = db.relationship("RectificationTask")
     unit = db.relationship("Unit")
     urged_by = db.relationship("User")
+
+
+class TaskResultLink(db.Model):
+    """A later period's result that an open task answers too (the office linked it instead of a second task).
+
+    A task's own result (indicator_result_id) is the one it was made for; it carries into every later
+    period of its indicator until closed without a link. A link records the office's decision that the
+    new period's weak result is answered by the existing task, with who and when; links are never removed.
+    """
+
+    __tablename__ = "task_result_links"
+    __table_args__ = (db.UniqueConstraint("task_id", "result_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.Integer, db.ForeignKey("tasks.id"), nullable=False, index=True)
+    result_id = db.Column(db.Integer, db.ForeignKey("indicator_results.id"), nullable=False, index=True)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    task = db.relationship("RectificationTask")
+    result = db.relationship("IndicatorResult")

@@ -19,7 +19,7 @@ from ..models import AssessmentPeriod, Unit, User
 from ..models.task import STATUSES
 from ..models.unit import UNIT_KIND_ALIASES
 from ..services import DomainError
-from ..services.indicators import results_import
+from ..services.indicators import periods, results_import
 from ..services.indicators.results_parser import parse_results
 from ..services.transaction import one_transaction
 from . import demo_tasks
@@ -141,7 +141,8 @@ def read_task_specs():
 def load_period(spec, parsed, previous):
     """Import a half-year period's results: the sheet's, or plausible earlier ones, through the import service."""
     name, starts_on, ends_on = spec
-    period = AssessmentPeriod(name=name, kind="half_year", starts_on=starts_on, ends_on=ends_on)
+    period = AssessmentPeriod(name=name, kind=periods.kind_for_dates(starts_on, ends_on), starts_on=starts_on,
+                              ends_on=ends_on)
     if previous:
         rng = random.Random(2025)  # the same "earlier" results on every run
         parsed = replace(parsed, rows=[_vary(row, rng) for row in parsed.rows])

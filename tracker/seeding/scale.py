@@ -28,6 +28,7 @@ from .. import caching, clock
 from ..extensions import db
 from ..models import ProgressReport, RectificationTask, Unit, User
 from ..services import DomainError
+from ..services.indicators import periods as assessment_periods
 from ..services.indicators import results_import
 from . import demo
 
@@ -281,7 +282,8 @@ def _assessments(writer, rng, by_template, now):
     writer.write("assessment_periods", ("id", "name", "kind", "starts_on", "ends_on", "rule_bottom_k",
                                         "rule_last_place", "rule_behind_progress", "default_deadline_days",
                                         "created_at"),
-                 [(pid, name, "half_year", start, end, 3, True, True, 90, now) for pid, name, start, end in periods])
+                 [(pid, name, assessment_periods.kind_for_dates(start, end), start, end, 3, True, True, 90, now)
+                  for pid, name, start, end in periods])
     indicators, co_rows, results, weak = [], [], [], []
     first_county = {template: unit_id for (county, template), unit_id in by_template.items() if county == 0}
     for number, row in enumerate(parsed.rows, start=1):

@@ -21,7 +21,7 @@ from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit
 from ...models.task import OPEN_STATUSES, STATUSES
 from ..bulletins.figures import Figures, UnitRow, overdue_rows
 from ..bulletins.history import COUNTED_OUT, TaskAsOf
-from ..tasks import acceptance, lights
+from ..tasks import acceptance, lights, queries
 
 T = RectificationTask
 FIGURE_FIELDS = ("tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue", "on_time", "due")
@@ -164,16 +164,25 @@ def overdue_list(scope, today, limit):
     return overdue_rows(items)
 
 
-def weak_progress(scope, today, result_ids):
-    """indicator result id -> (Figures, average percent done) of the counted tasks made from it."""
-    if not result_ids:
+def weak_progress(scope, today, period, indicator_ids):
+    """indicator id -> (Figures, average percent done, carried count) of the counted tasks answering it in `period`.
+
+    The tasks made for the period's result, linked to it, and open ones carried from earlier periods
+    (queries.answering_clause, the same the task list's `answering` filter uses).
+    """
+    if not indicator_ids:
         return {}
+    carried = func.sum(case((IndicatorResult.period_id != period.id, 1), else_=0)).label("carried")
     rows = db.session.execute(
-        db.select(T.indicator_result_id, func.avg(T.percent_done).label("percent"), *_figure_columns(today))
-        .where(scope, counted_clause(), T.indicator_result_id.in_(result_ids))
-        .group_by(T.indicator_result_id)
+        db.select(IndicatorResult.indicator_id, func.avg(T.percent_done).label("percent"), carried,
+                  *_figure_columns(today))
+        .join(IndicatorResult, T.indicator_result_id == IndicatorResult.id)
+        .where(scope, counted_clause(), IndicatorResult.indicator_id.in_(indicator_ids),
+               queries.answering_clause(period.id))
+        .group_by(IndicatorResult.indicator_id)
     )
-    return {row.indicator_result_id: (Figures(**_figures_of(row)), float(row.percent or 0)) for row in rows}
+    return {row.indicator_id: (Figures(**_figures_of(row)), float(row.percent or 0), int(row.carried or 0))
+            for row in rows}
 
 
 def latest_assessed_period():

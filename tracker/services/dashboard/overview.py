@@ -19,7 +19,7 @@ from ...models.user import LEADER
 from ..bulletins import lifecycle
 from ..bulletins.figures import Figures, rank_rows
 from ..documents import charts
-from ..indicators import weakness
+from ..indicators import continuity, weakness
 from ..tasks import action_views, queries
 from ..tasks.lights import states_for
 from . import aggregates
@@ -39,6 +39,7 @@ class WeakRow:
     assessment: weakness.IndicatorAssessment
     figures: Figures
     percent_done: float  # average over its counted tasks; 0 without tasks
+    carried: int = 0  # of its tasks, those carried from an earlier period (counted in both periods)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class OfficeDashboard:
     is_portfolio: bool = False  # a county leader's own portfolio, not the whole office's view
     late_accept: int = 0  # tasks in scope not accepted within ACCEPT_DUE_DAYS (逾期未签收)
     explained_in: str = ""  # the last issued bulletin, whose 情况说明 units the ranking marks; "" before any
+    rechecks: list = field(default_factory=list)  # 回头看 (AnsweringTask, mark, indicator name) of the weak period
 
     @property
     def heading(self):
@@ -141,6 +143,7 @@ def office_dashboard(user, period=None, today=None):
         explained_in=_("No. %(number)d of %(year)d (%(month)s)", number=bulletin.issue_no, year=bulletin.year,
                        month=bulletin.month) if bulletin else "",
     )
+    dash.rechecks = recheck_rows(user, weak_period) if weak_period else []
     lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
     dash.chart_units = len(lowest)
     dash.unit_chart = rate_chart([(row.unit_name, row.close_rate) for row in lowest], totals.close_rate)
@@ -153,13 +156,24 @@ def weak_rows(user, period, today):
     """The period's weak indicators, most points lost first, with their visible tasks' progress."""
     assessments = weakness.weak_assessments(period)
     scope = aggregates.scope_clause(user)
-    progress = aggregates.weak_progress(scope, today, [item.result.id for item in assessments])
-    rows = [WeakRow(item, *progress.get(item.result.id, (Figures(), 0.0))) for item in assessments]
+    progress = aggregates.weak_progress(scope, today, period, [item.indicator.id for item in assessments])
+    rows = [WeakRow(item, *progress.get(item.indicator.id, (Figures(), 0.0, 0))) for item in assessments]
     if permissions.sees_all_tasks(user):
         return rows
     # A leader's portfolio: the weak indicators they oversee (by title, as the sheet names them) or have tasks of.
     return [row for row in rows
             if row.figures.tasks or (user.title and row.assessment.indicator.leader_title == user.title)]
+
+
+def recheck_rows(user, period):
+    """回头看 of the period: closed tasks of earlier periods the viewer may see, with their mark, no effect first."""
+    assessments = weakness.evaluate_period(period)
+    names = {item.indicator.id: item.indicator.name for item in assessments}
+    answering = continuity.answering_tasks(period, user, statuses=("closed",))
+    rows = [(task, mark, names[indicator_id])
+            for indicator_id, marks in continuity.board_rechecks(period, assessments, answering).items()
+            for task, mark in marks if mark and task.visible]
+    return sorted(rows, key=lambda row: (row[1] != "no_effect", row[0].code or ""))
 
 
 def rate_chart(items, average):

@@ -3,26 +3,16 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case
 
 from ... import permissions
 from ...extensions import db
-from ...models import IndicatorResult, RectificationTask, User
-from ...models.task import OPEN_STATUSES, STATUSES
+from ...models import User
+from ...models.task import OPEN_STATUSES
 from ...models.user import LEADER
 from .. import PermissionDenied
-from . import weakness
+from . import continuity, weakness
 
 SHOW = {"all": _l("All indicators"), "weak": _l("Weak indicators"), "strength": _l("Strengths")}
-
-
-@dataclass(frozen=True)
-class OpenTask:
-    """An open task made from a result, as the board names it: code and status, nothing else."""
-
-    id: int
-    code: str | None
-    status_label: str
 
 
 @dataclass
@@ -31,13 +21,30 @@ class BoardRow:
 
     assessment: weakness.IndicatorAssessment
     leader: User | None
-    open_tasks: list  # OpenTask: the open tasks made from this result that the viewer may see
-    has_open_task: bool  # whether any open task exists, seen or not (no second one is proposed)
+    open_tasks: list  # continuity.AnsweringTask: the indicator's open tasks (any period) the viewer may see
+    has_open_task: bool  # whether this result has its own or a linked open task, seen or not
+    hidden_open_count: int = 0  # open tasks of the indicator the viewer may not open
+    rechecks: list = field(default_factory=list)  # (closed task of an earlier period, 回头看 mark)
 
     @property
     def can_generate(self):
-        """True when a task may be generated from this row."""
+        """True when a task may be generated from this row (a carried task is offered for linking there)."""
         return self.assessment.is_weak and not self.has_open_task
+
+    @property
+    def open_count(self):
+        """Open tasks answering the indicator in this period, carried ones included."""
+        return len(self.open_tasks) + self.hidden_open_count
+
+    @property
+    def recheck(self):
+        """The indicator's 回头看 mark for this period: "no_effect", "effective" or None."""
+        return continuity.indicator_recheck(self.rechecks)
+
+    @property
+    def recheck_label(self):
+        """The mark in words, or None."""
+        return str(continuity.RECHECKS[self.recheck]) if self.recheck else None
 
 
 @dataclass
@@ -58,9 +65,34 @@ def board(user, period, show="all"):
     """The period's board as `user` may see it; `show` is all / weak / strength."""
     if not permissions.can_view_assessments(user):
         raise PermissionDenied(_("Only the supervision office, county leaders and the administrator see indicators."))
+    return _build(period, user, show)
+
+
+def records(period):
+    """The board of the period as plain records (`flask indicators board --format json`), as the office sees it."""
+    rows = []
+    for row in _build(period, None, "all").rows:
+        item, result = row.assessment, row.assessment.result
+        rows.append({
+            "indicator": item.indicator.name, "category": item.indicator.category, "rank": result.rank,
+            "peers": result.peer_count, "score": result.score, "weight": item.indicator.weight,
+            "points_lost": item.points_lost, "weak": item.is_weak, "reasons": list(item.reasons),
+            "findings": list(item.findings), "hand_mark": item.hand_mark, "hand_mark_reason": item.hand_mark_reason,
+            "note": item.note, "strength": item.is_strength,
+            "open_tasks": [task.code for task in row.open_tasks],
+            "carried_tasks": [task.code for task in row.open_tasks if task.carried],
+            "recheck": row.recheck,
+        })
+    return rows
+
+
+def _build(period, user, show):
+    """The board for `user` (None: the office's full view, for the CLI)."""
     show = show if show in SHOW else "all"
     assessments = weakness.evaluate_period(period)
-    visible, every = _open_tasks(user, period)
+    # One statement for the open tasks and the closed ones 回头看 judges.
+    answering = continuity.answering_tasks(period, user, statuses=OPEN_STATUSES + ("closed",))
+    rechecks = continuity.board_rechecks(period, assessments, answering)
     leaders = _leaders_by_title()
     result = Board(period=period, previous_period=weakness.previous_period(period), show=show,
                    total_count=len(assessments))
@@ -71,37 +103,16 @@ def board(user, period, show="all"):
             result.points_lost += item.points_lost
         if (show == "weak" and not item.is_weak) or (show == "strength" and not item.is_strength):
             continue
+        tasks = [task for task in answering.get(item.indicator.id, []) if task.status != "closed"]
         result.rows.append(BoardRow(
             assessment=item, leader=leaders.get(item.indicator.leader_title),
-            open_tasks=visible.get(item.result.id, []), has_open_task=item.result.id in every,
+            open_tasks=[task for task in tasks if task.visible],
+            hidden_open_count=sum(1 for task in tasks if not task.visible),
+            has_open_task=any(not task.carried or task.linked for task in tasks),
+            rechecks=rechecks.get(item.indicator.id, []),
         ))
     result.points_lost = round(result.points_lost, 2)
     return result
-
-
-def _open_tasks(user, period):
-    """(result id → the open tasks made from it that `user` may see, ids of the results with any open task).
-
-    One statement of a few columns, with the visibility rule as a selected flag. The board lists a
-    hundred open tasks at province scale: whole task rows (long texts, eight timestamps) loaded
-    twice, once for what the user sees and once for what exists, took 4 ms of Python, as long as
-    judging every indicator of the period; this takes 0.5 ms.
-    """
-    T = RectificationTask
-    visible = case((permissions.visible_tasks_clause(user), True), else_=False)
-    rows = db.session.execute(
-        db.select(T.indicator_result_id, T.id, T.code, T.status, visible)
-        .join(IndicatorResult, T.indicator_result_id == IndicatorResult.id)
-        .where(IndicatorResult.period_id == period.id, T.status.in_(OPEN_STATUSES))
-        .order_by(T.id))
-    shown, every, labels = {}, set(), {}
-    for result_id, task_id, code, status, is_visible in rows:
-        every.add(result_id)
-        if is_visible:
-            if status not in labels:  # each status translated once, not once per task
-                labels[status] = str(STATUSES.get(status, status))
-            shown.setdefault(result_id, []).append(OpenTask(task_id, code, labels[status]))
-    return shown, every
 
 
 def _leaders_by_title():

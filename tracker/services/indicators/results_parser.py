@@ -131,6 +131,20 @@ def _parse_table(sheet, header_index):
     return result
 
 
+def score_error(number, column, score, weight, bonus_cap):
+    """The RowError of a score above its weight plus its bonus cap (None: no cap), or None when it is within."""
+    bonus = bonus_cap or 0
+    if score <= weight + bonus + 1e-9:
+        return None
+    if bonus:
+        message = _("Score %(score)s is above the weight %(weight)s plus the bonus cap %(cap)s.",
+                    score=fmt_number(score), weight=fmt_number(weight), cap=fmt_number(bonus))
+    else:
+        message = _("Score %(score)s is above the weight %(weight)s.", score=fmt_number(score),
+                    weight=fmt_number(weight))
+    return RowError(number, column, message, "score_above_weight")
+
+
 def _parse_row(number, values, headers):
     """Read one data row; returns (ParsedRow or None, list of RowError)."""
     errors, out = [], {}
@@ -151,10 +165,11 @@ def _parse_row(number, values, headers):
         errors.append(RowError(number, headers["rank"], _(
             "Rank %(rank)d is larger than the number of peers (%(peers)d).",
             rank=out["rank"], peers=out["peer_count"]), "rank_above_peers"))
-    if out["score"] is not None and out["weight"] is not None and out["score"] > out["weight"] + 1e-9:
-        errors.append(RowError(number, headers["score"], _(
-            "Score %(score)s is above the weight %(weight)s.",
-            score=fmt_number(out["score"]), weight=fmt_number(out["weight"])), "score_above_weight"))
+    # A bonus (加分) may take the score above the weight, by at most the bonus cap: the row's when the sheet
+    # has the column, else the indicator's as the database keeps it (results_plan checks that one).
+    if "bonus_cap" in headers and out["score"] is not None and out["weight"] is not None:
+        error = score_error(number, headers["score"], out["score"], out["weight"], out["bonus_cap"])
+        errors += [error] if error else []
     if errors:
         return None, errors
     return ParsedRow(row_number=number, **out), []

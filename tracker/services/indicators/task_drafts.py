@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
 from ... import clock, permissions
 from ...extensions import db
-from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, User
+from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, TaskResultLink, User
 from ...models.task import OPEN_STATUSES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, transaction
 from ..tasks import drafts, workflow
-from . import weakness
+from . import continuity, weakness
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Proposal:
     draft: drafts.TaskDraft | None
     leader: User | None = None
     existing: list | None = None  # open tasks the result already has: no duplicate is proposed
+    carried: list | None = None  # open tasks of the indicator with the same lead unit (earlier periods): link?
 
     @property
     def result(self):
@@ -66,16 +67,20 @@ def leader_for(indicator):
 
 
 def open_tasks_by_result(period, clause=None):
-    """result id → open tasks made from it (in this period), optionally filtered by a visibility clause."""
-    query = (db.select(RectificationTask)
-             .join(IndicatorResult, RectificationTask.indicator_result_id == IndicatorResult.id)
-             .where(IndicatorResult.period_id == period.id, RectificationTask.status.in_(OPEN_STATUSES))
-             .order_by(RectificationTask.id))
+    """result id → open tasks made from it or linked to it (in this period), optionally filtered by a clause."""
+    T, R, L = RectificationTask, IndicatorResult, TaskResultLink
+    own = db.select(T.id, R.id.label("result_id")).join(R, T.indicator_result_id == R.id) \
+        .where(R.period_id == period.id, T.status.in_(OPEN_STATUSES))
+    linked = db.select(T.id, L.result_id).join(L, L.task_id == T.id).join(R, L.result_id == R.id) \
+        .where(R.period_id == period.id, T.status.in_(OPEN_STATUSES))
     if clause is not None:
-        query = query.where(clause)
+        own, linked = own.where(clause), linked.where(clause)
+    pairs = db.session.execute(own.union(linked)).all()
+    tasks = {task.id: task for task in db.session.scalars(
+        db.select(T).where(T.id.in_({task_id for task_id, _result in pairs})))} if pairs else {}
     found = {}
-    for task in db.session.scalars(query):
-        found.setdefault(task.indicator_result_id, []).append(task)
+    for task_id, result_id in sorted(pairs):
+        found.setdefault(result_id, []).append(tasks[task_id])
     return found
 
 
@@ -92,7 +97,9 @@ def propose(actor, period, result_ids):
             proposals.append(Proposal(item, None, existing=existing[item.result.id]))
             continue
         leader = leader_for(item.indicator)
-        proposals.append(Proposal(item, draft_for(period, item, leader), leader=leader))
+        draft = draft_for(period, item, leader)
+        carried = drafts.open_duplicates(item.result.id, draft.lead_unit_id) if draft.lead_unit_id else []
+        proposals.append(Proposal(item, draft, leader=leader, carried=carried))
     return proposals
 
 
@@ -134,7 +141,10 @@ def problem_text(period, item):
     if result.target_value is not None and result.actual_value is not None:
         text += " " + _("Actual %(actual)s against a target of %(target)s.",
                         actual=_fmt(result.actual_value) + unit, target=_fmt(result.target_value) + unit)
-    text += " " + _("Weak because: %(reasons)s.", reasons="; ".join(item.reason_details))
+    why = list(item.reason_details)
+    if item.hand_mark == "weak":
+        why.append(_("marked weak by the office: %(reason)s", reason=item.hand_mark_reason))
+    text += " " + _("Weak because: %(reasons)s.", reasons="; ".join(why))
     # Sentences are joined with a space, which Chinese does not put after its full stop.
     return re.sub(r"(?<=[。；]) ", "", text.replace("; ", "；") if "。" in text else text)
 
@@ -145,6 +155,7 @@ class DraftInput:
 
     result_id: int
     draft: drafts.TaskDraft
+    link_task_id: int | None = None  # link the result to this open task instead of creating one
 
 
 def create_tasks(actor, period, inputs, dispatch=True):
@@ -152,7 +163,7 @@ def create_tasks(actor, period, inputs, dispatch=True):
     require_office(actor)
     if not inputs:
         raise DomainError(_("Select at least one draft."))
-    errors, created = {}, []
+    errors, created, linked = {}, [], []
     try:
         with transaction.one_transaction(conflict=workflow.conflict_message):
             # Serialises concurrent batches of the same period on PostgreSQL (a no-op on SQLite,
@@ -163,7 +174,9 @@ def create_tasks(actor, period, inputs, dispatch=True):
             seen = set()
             for index, item in enumerate(inputs):
                 message = _check_input(period, item, existing, seen)
-                if message is None:
+                if message is None and item.link_task_id:
+                    message = _link_one(actor, item, linked)
+                elif message is None:
                     message = _create_one(actor, item, dispatch, created)
                 if message is not None:
                     errors[index] = message
@@ -171,7 +184,26 @@ def create_tasks(actor, period, inputs, dispatch=True):
                 raise BatchRejected(errors)
     except (IntegrityError, PendingRollbackError):
         raise DomainError(_("Someone else created tasks at the same moment; please try again.")) from None
-    return created
+    return Outcome(created=created, linked=linked)
+
+
+@dataclass
+class Outcome:
+    """What a batch did: tasks created, and existing tasks linked to this period's results."""
+
+    created: list
+    linked: list
+
+
+def _link_one(actor, item, linked):
+    """Link the result to the chosen open task; the DomainError's message, or None when it went through."""
+    task = db.session.get(RectificationTask, item.link_task_id)
+    try:
+        continuity.link(actor, task, db.session.get(IndicatorResult, item.result_id))
+    except DomainError as error:
+        return str(error)
+    linked.append(task)
+    return None
 
 
 def _check_input(period, item, existing, seen):

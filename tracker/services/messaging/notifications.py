@@ -32,6 +32,8 @@ AUDIENCES = {
     "cancelled": ("lead_unit", "co_units", "listed_leader"),
     "milestone_planned": ("co_units",),
     "milestone_done": (),
+    "reopened": ("lead_unit", "co_units", "listed_leader"),
+    "result_linked": ("lead_unit", "co_units"),
 }
 TITLES = {
     "dispatched": _l("New task to accept: %(task)s"),
@@ -47,6 +49,8 @@ TITLES = {
     "cancelled": _l("Task cancelled: %(task)s"),
     "milestone_planned": _l("Milestone planned: %(task)s"),
     "milestone_done": _l("Milestone done: %(task)s"),
+    "reopened": _l("Task reopened after the recheck: %(task)s"),
+    "result_linked": _l("Task carried into a new period: %(task)s"),
 }
 # What an audience group is told instead of the event's title: only the lead unit accepts (签收) a task,
 # so the others hear of a dispatch as information, never as something waiting for them.

@@ -9,8 +9,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ... import clock, permissions
 from ...extensions import db
-from ...models import RectificationTask, Unit, User
-from ...models.task import LEVELS, SOURCES
+from ...models import IndicatorResult, RectificationTask, Unit, User
+from ...models.task import LEVELS, OPEN_STATUSES, SOURCES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, audit
 from ..transaction import optional_text, required_text, saving
@@ -36,6 +36,47 @@ class TaskDraft:
     supervision_level: str = "normal"
     period_id: int | None = None
     indicator_result_id: int | None = None
+    duplicate_reason: str | None = None  # why a second open task for the same indicator and lead unit
+
+
+class DuplicateTask(DomainError):
+    """The indicator already has an open task led by the same unit; `existing` lists them."""
+
+    def __init__(self, indicator_name, existing):
+        """Name the existing tasks and what to do."""
+        codes = "、".join(task.code or str(task.id) for task in existing)
+        super().__init__(_("%(name)s already has an open task led by the same unit (%(codes)s). Revise that task "
+                           "(or link this period's result to it from the indicator board), or give the reason "
+                           "for a second task.", name=indicator_name, codes=codes))
+        self.existing = existing
+
+
+def open_duplicates(indicator_result_id, lead_unit_id, exclude_task_id=None):
+    """The open tasks (any period) of the result's indicator led by this unit: what a new task would duplicate."""
+    origin = db.select(IndicatorResult.indicator_id).where(IndicatorResult.id == indicator_result_id) \
+        .scalar_subquery()
+    query = (db.select(RectificationTask)
+             .join(IndicatorResult, RectificationTask.indicator_result_id == IndicatorResult.id)
+             .where(IndicatorResult.indicator_id == origin, RectificationTask.lead_unit_id == lead_unit_id,
+                    RectificationTask.status.in_(OPEN_STATUSES))
+             .order_by(RectificationTask.id))
+    if exclude_task_id is not None:
+        query = query.where(RectificationTask.id != exclude_task_id)
+    return db.session.scalars(query).all()
+
+
+def check_duplicate(draft, exclude_task_id=None):
+    """The draft's duplicate reason (None when no other open task competes); DuplicateTask without one."""
+    if not draft.indicator_result_id:
+        return None
+    existing = open_duplicates(draft.indicator_result_id, draft.lead_unit_id, exclude_task_id)
+    if not existing:
+        return None
+    reason = optional_text(draft.duplicate_reason, _("Reason for a second task"), 1000)
+    if reason is None:
+        result = db.session.get(IndicatorResult, draft.indicator_result_id)
+        raise DuplicateTask(result.indicator.name if result else "", existing)
+    return reason
 
 
 def next_code(year):
@@ -58,8 +99,11 @@ def _active_unit(unit_id, label):
     return unit
 
 
-def _clean(draft):
-    """Validated column values and co-units for a draft; DomainError on the first problem."""
+def _clean(draft, task_id=None):
+    """Validated column values and co-units for a draft; DomainError on the first problem.
+
+    `task_id`: the task being edited (its own open task is no duplicate of itself).
+    """
     lead = _active_unit(draft.lead_unit_id, _("lead unit"))
     co_units = [_active_unit(unit_id, _("co-organizing unit")) for unit_id in dict.fromkeys(draft.co_unit_ids or [])]
     if any(unit.id == lead.id for unit in co_units):
@@ -90,6 +134,7 @@ def _clean(draft):
         "supervision_level": draft.supervision_level,
         "period_id": draft.period_id,
         "indicator_result_id": draft.indicator_result_id,
+        "duplicate_reason": check_duplicate(draft, task_id),
     }
     return values, co_units
 
@@ -114,7 +159,9 @@ def create_draft(actor, draft, form_token=None):
                 task.co_units = co_units
                 db.session.add(task)
                 db.session.flush()
-                audit.record(actor, task, "created", None, "draft")
+                audit.record(actor, task, "created", None, "draft",
+                             _("Second open task for the indicator: %(reason)s", reason=task.duplicate_reason)
+                             if task.duplicate_reason else None)
             return task
         except IntegrityError:
             # Another supervisor took the same code at the same moment: take the next one.
@@ -126,7 +173,7 @@ def update_draft(actor, task, draft, version=None):
     """Change a draft's details; the audit entry lists what changed."""
     with saving(conflict=conflict_message):
         authorize(actor, "edit", task, version)
-        values, co_units = _clean(draft)
+        values, co_units = _clean(draft, task.id)
         changes = [name for name, value in values.items() if getattr(task, name) != value]
         if [u.id for u in task.co_units] != [u.id for u in co_units]:
             changes.append("co_units")
@@ -151,7 +198,7 @@ def draft_from_task(task):
         measures=task.measures, source=task.source, source_detail=task.source_detail,
         co_unit_ids=[u.id for u in task.co_units], responsible_leader_id=task.responsible_leader_id,
         supervision_level=task.supervision_level, period_id=task.period_id,
-        indicator_result_id=task.indicator_result_id,
+        indicator_result_id=task.indicator_result_id, duplicate_reason=task.duplicate_reason,
     )
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from ... import caching, clock, permissions
 from ...extensions import db
-from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, User
-from ...models.task import FINISHED_STATUSES, LEVELS, SOURCES, STATUSES
+from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, TaskResultLink, Unit, User
+from ...models.task import FINISHED_STATUSES, LEVELS, OPEN_STATUSES, SOURCES, STATUSES
 from ...models.types import db_int
 from ...models.user import LEADER
 from .. import PermissionDenied, office_settings
@@ -39,7 +39,7 @@ SORT_LABELS = {
 MAX_DUE_WITHIN = 366
 # Query-string name -> TaskFilters field, for the integer id filters.
 ID_ARGS = {"lead_unit": "lead_unit_id", "co_unit": "co_unit_id", "leader": "leader_id", "period": "period_id",
-           "indicator": "indicator_id"}
+           "indicator": "indicator_id", "answering": "answering_id"}
 
 
 @dataclass
@@ -53,6 +53,7 @@ class TaskFilters:
     leader_id: int | None = None
     period_id: int | None = None
     indicator_id: int | None = None
+    answering_id: int | None = None  # a period: the tasks answering their indicator in it (carried ones too)
     source: str | None = None
     level: str | None = None
     overdue: bool = False
@@ -110,6 +111,23 @@ class TaskFilters:
         return self.active_count() > basic
 
 
+def answering_clause(period_id):
+    """Tasks answering their indicator in a period: made for it, linked to one of its results, or carried.
+
+    Carried: still open and made for a period that ended before it (DESIGN, continuity across periods;
+    services/indicators/continuity.py shows the same tasks on the board).
+    """
+    period = db.select(AssessmentPeriod.ends_on).where(AssessmentPeriod.id == period_id).scalar_subquery()
+    origin_ended = db.select(AssessmentPeriod.ends_on) \
+        .join(IndicatorResult, IndicatorResult.period_id == AssessmentPeriod.id) \
+        .where(IndicatorResult.id == T.indicator_result_id).scalar_subquery()
+    linked = db.select(TaskResultLink.task_id).join(IndicatorResult, TaskResultLink.result_id == IndicatorResult.id) \
+        .where(IndicatorResult.period_id == period_id)
+    return db.and_(T.indicator_result_id.is_not(None), db.or_(
+        T.indicator_result.has(IndicatorResult.period_id == period_id), T.id.in_(linked),
+        db.and_(T.status.in_(OPEN_STATUSES), origin_ended < period)))
+
+
 def visible_tasks(user):
     """A select of every task `user` may see."""
     return db.select(T).where(permissions.visible_tasks_clause(user))
@@ -133,6 +151,8 @@ def filtered_tasks(user, filters, today=None, ordered=True):
         query = query.where(T.co_units.any(Unit.id == filters.co_unit_id))
     if filters.indicator_id:
         query = query.where(T.indicator_result.has(IndicatorResult.indicator_id == filters.indicator_id))
+    if filters.answering_id:
+        query = query.where(answering_clause(filters.answering_id))
     if filters.light:
         query = query.where(lights.light_clause(filters.light, today))
     if filters.overdue:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
+from sqlalchemy.orm import selectinload
 
 from ... import clock, permissions
 from ...extensions import db
-from ...models import RectificationTask, Unit, User
+from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit, User
 from ...models.task import LEVELS, OPEN_STATUSES, SOURCES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, transaction
@@ -48,6 +49,9 @@ COLUMNS = {
     "deadline_on": ("完成时限", "整改时限", "完成时间", "截止时间", "截止日期"),
     "supervision_level": ("督办级别", "督办等级", "级别"),
     "measures": ("整改措施", "整改目标", "措施"),
+    # A task for a weak indicator: its latest assessed result; a second open task for it needs a reason.
+    "indicator_name": ("考核指标", "对应指标", "弱项指标"),
+    "duplicate_reason": ("新建理由", "另立理由"),
 }
 REQUIRED = ("title", "lead_unit_name", "deadline_on")
 ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -179,6 +183,13 @@ class _Context:
         for leader in leaders:
             for key in _leader_keys(leader):
                 self.leaders.setdefault(key, []).append(leader)
+        # Indicator name → its result in the latest period that has one (periods ordered by end).
+        self.indicator_results = {}
+        for result in db.session.scalars(
+                db.select(IndicatorResult).join(AssessmentPeriod, IndicatorResult.period_id == AssessmentPeriod.id)
+                .options(selectinload(IndicatorResult.indicator))
+                .order_by(AssessmentPeriod.ends_on, AssessmentPeriod.id)):
+            self.indicator_results[name_key(result.indicator.name)] = result
         self.open_tasks = {
             (name_key(task.title), task.lead_unit_id): task for task in db.session.scalars(
                 db.select(RectificationTask).where(RectificationTask.status.in_(OPEN_STATUSES)))
@@ -207,7 +218,10 @@ def _check_row(number, values, headers, default_source, context, plan):
         if name in REQUIRED and out[name] is None:
             errors.append(RowError(number, headers[name], _("A value is required."), "required"))
     source = out["source"] or default_source
-    if source not in IMPORTABLE_SOURCES:
+    result = _indicator_result(number, headers.get("indicator_name"), out["indicator_name"], context, errors)
+    if result is not None:
+        source = "indicator"
+    elif source not in IMPORTABLE_SOURCES:
         errors.append(RowError(number, headers.get("source"), _(
             "Tasks for weak indicators are made from the indicator board, not imported."), "bad_source"))
     lead = _unit(number, headers["lead_unit_name"], out["lead_unit_name"], context, errors)
@@ -226,6 +240,12 @@ def _check_row(number, values, headers, default_source, context, plan):
             errors.append(RowError(number, headers[name], _(
                 "%(length)d characters; at most %(max)d are allowed.", length=len(out[name]), max=limit),
                 "too_long"))
+    existing = context.open_tasks.get((name_key(out["title"]), lead.id)) if lead else None
+    if result is not None and lead is not None and existing is None and not out["duplicate_reason"]:
+        others = drafts.open_duplicates(result.id, lead.id)
+        if others:
+            errors.append(RowError(number, headers["indicator_name"], str(
+                drafts.DuplicateTask(result.indicator.name, others)), "duplicate_indicator_task"))
     if errors:
         return None, errors
     draft = drafts.TaskDraft(
@@ -233,10 +253,24 @@ def _check_row(number, values, headers, default_source, context, plan):
         measures=out["measures"], source=source, source_detail=out["source_detail"],
         co_unit_ids=[unit.id for unit in co_units], responsible_leader_id=leader.id if leader else None,
         supervision_level=out["supervision_level"] or "normal",
+        period_id=result.period_id if result else None, indicator_result_id=result.id if result else None,
+        duplicate_reason=out["duplicate_reason"],
     )
     return TaskRow(row=number, draft=draft, lead_unit_name=lead.name, co_unit_names=[u.name for u in co_units],
                    leader_name=leader.display_name if leader else None,
-                   existing=context.open_tasks.get((name_key(out["title"]), lead.id))), []
+                   existing=existing), []
+
+
+def _indicator_result(number, column, name, context, errors):
+    """The latest assessed result of the indicator the cell names, or None (with an error when unknown)."""
+    if name is None:
+        return None
+    result = context.indicator_results.get(name_key(name))
+    if result is None:
+        errors.append(RowError(number, column, _(
+            "No assessed indicator is named “%(name)s”; write it as the results sheet does.", name=name),
+            "unknown_indicator"))
+    return result
 
 
 def _unit(number, column, name, context, errors):

@@ -1,7 +1,7 @@
 """bulletins: the units an issued bulletin asked for a 情况说明, kept with it
 
-Revision ID: 0009_wt15c_explain_units
-Revises: 0008_office_settings
+Revision ID: 0010_wt15c_explain_units
+Revises: 0009_wt14d_period_kinds
 Create Date: 2026-12-02 16:30:00
 
 Written by hand. Issuing a bulletin freezes its ranking; the dashboard marks the units
@@ -12,8 +12,8 @@ gathers that month's figures again for them.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_wt15c_explain_units"
-down_revision = "0008_office_settings"
+revision = "0010_wt15c_explain_units"
+down_revision = "0009_wt14d_period_kinds"
 branch_labels = None
 depends_on = None
 
