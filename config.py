@@ -135,6 +135,8 @@ class Config:
     YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
     # A close-out request carries evidence files of its own (earlier reports' files do not count).
     CLOSEOUT_REQUIRES_EVIDENCE = env_bool("CLOSEOUT_REQUIRES_EVIDENCE", True)
+    # Calendar days a lead unit has to accept (签收) a dispatched task; later it is 逾期未签收.
+    ACCEPT_DUE_DAYS = int(os.environ.get("ACCEPT_DUE_DAYS", "3"))
 
     ISSUING_OFFICE = os.environ.get("ISSUING_OFFICE", "云溪县委办公室 县政府办公室 督查室")
     # Monthly bulletin (月度通报): the red masthead, the area the figures cover, stored PDFs (never under static/).

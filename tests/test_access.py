@@ -21,22 +21,38 @@ MATRIX = {
     "/admin/jobs": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
     "/admin/settings": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
     "/admin/jobs/outbox": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    # Issue 15: the unit's own edit page (name and group robot), the task list's new filters (逾期未签收, the
+    # tasks closed on time the dashboard's cards link to), the form with the unit picker, the ledger.
+    "/admin/units/{unit_water}/edit": {u: 403 for u in ROLES if u != "admin"},
+    "/tasks/?late_accept=1": {},
+    "/tasks/?on_time=1": {},
+    "/tasks/new": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/export.xlsx": {},
+    "/tasks/print": {},
 }
 # The actions added with the jobs requests and the sign-in delays: POST page -> {username: expected status};
 # a missing user is allowed (redirected back, 302).
 ACTIONS = {
     "/admin/users/{supervisor_id}/sign-in-delay": {u: 403 for u in ROLES if u != "admin"},
     "/admin/jobs/outbox/run": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    # Issue 15: the unit's edit page saves its name there and its group robot beside it (an empty name: 400).
+    "/admin/units/{unit_water}/edit": {"admin": 400, **{u: 403 for u in ROLES if u != "admin"}},
+    "/admin/units/{unit_water}/webhook": {u: 403 for u in ROLES if u != "admin"},
 }
 CASES = [(page, user, rules.get(user, 200)) for page, rules in MATRIX.items() for user in ROLES]
 ACTION_CASES = [(page, user, rules.get(user, 302)) for page, rules in ACTIONS.items() for user in ROLES]
+
+
+def ids(world):
+    """The names a page's path may use: task keys, and unit_<key> for units."""
+    return {**world["tasks"], **{f"unit_{key}": unit_id for key, unit_id in world["units"].items()}}
 
 
 @pytest.mark.parametrize("page, username, expected", CASES)
 def test_role_page_matrix(client, auth, world, page, username, expected):
     """Does each role get exactly the pages it may open?"""
     auth.login(username)
-    response = client.get(page.format(**world["tasks"]))
+    response = client.get(page.format(**ids(world)))
     assert response.status_code == expected
 
 
@@ -44,7 +60,7 @@ def test_role_page_matrix(client, auth, world, page, username, expected):
 def test_role_action_matrix(client, auth, world, page, username, expected):
     """Does each role get exactly the new actions it may take (clearing a sign-in delay, run now)?"""
     auth.login(username)
-    response = client.post(page.format(supervisor_id=world["users"]["supervisor"]))
+    response = client.post(page.format(supervisor_id=world["users"]["supervisor"], **ids(world)))
     assert response.status_code == expected
 
 
@@ -102,7 +118,7 @@ def test_closeout_pages_and_evidence_views(client, auth, review_world, page, use
 @pytest.mark.parametrize("page", list(MATRIX))
 def test_anonymous_is_sent_to_login(client, world, page):
     """Is a visitor who has not logged in sent to the login page for every page?"""
-    response = client.get(page.format(**world["tasks"]))
+    response = client.get(page.format(**ids(world)))
     assert response.status_code == 302
     assert "/auth/login" in response.location
 

@@ -365,3 +365,18 @@ def test_returns_reassignments_and_adjustments(loaded):
     assert len(adjusted) == 1 and tasks[adjusted[0].task_id].deadline_on == adjusted[0].new_deadline_on
     # Every dispatched task has its dispatch on record (the acceptance clock, the lead unit in past months).
     assert {d.task_id for d in all_of(TaskDispatch)} == {t.id for t in tasks.values() if t.dispatched_at}
+
+
+def test_tasks_not_accepted_in_time_and_co_units_told_as_information(loaded):
+    """Does the demo show tasks waiting for 签收 past ACCEPT_DUE_DAYS, and co-unit heads told 配合任务已下发?"""
+    from tracker.services.dashboard import overview
+
+    assert overview.office_dashboard(user("supervisor")).late_accept >= 1
+    dispatched = [n for n in all_of(Notification) if n.kind == "dispatched"]
+    told = [n for n in dispatched if n.title.startswith("配合任务已下发：")]
+    assert told
+    for note in dispatched:
+        task, reader = db.session.get(RectificationTask, note.task_id), db.session.get(User, note.user_id)
+        is_lead = reader.unit_id == task.lead_unit_id
+        assert note.title.startswith("新任务待签收：" if is_lead else "配合任务已下发："), note.title
+        assert is_lead or reader.unit_id in {unit.id for unit in task.co_units}

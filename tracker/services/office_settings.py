@@ -96,6 +96,9 @@ SETTINGS = (
     Setting("CLOSEOUT_REQUIRES_EVIDENCE", "tasks", _l("Close-out needs evidence attached to the request"),
             _l("A close-out request must carry at least one evidence file of its own; files of earlier "
                "reports are listed for the reviewer but do not count."), kind="bool"),
+    Setting("ACCEPT_DUE_DAYS", "tasks", _l("Days a unit has to accept a task"),
+            _l("A task not accepted this many calendar days after dispatch is listed as not accepted in time "
+               "(逾期未签收) in the weekly alert and on the dashboard."), minimum=1, maximum=30),
     Setting("BULLETIN_EXPLAIN_UNITS", "bulletin", _l("Units asked for a written explanation"),
             _l("The bottom units of the bulletin's ranking that must explain (情况说明); 0 asks none."),
             minimum=0, maximum=50),

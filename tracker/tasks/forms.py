@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.task import LEVELS, SOURCES
+from ..pickers import unit_picker
 
 
 def _new_token():
@@ -57,7 +58,7 @@ class TaskForm(FlaskForm):
     source_detail = StringField(_l("Source detail"), validators=[Length(max=300)],
                                 description=_l("e.g. which inspection or which survey item"))
     lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validators=[InputRequired()])
-    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 6})
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw=unit_picker())
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
     deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
