@@ -104,6 +104,9 @@ def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
     with office.expect_navigation():
         office.click("#generate")
     office.locator(".draft input[name$='title']").first.fill(TITLE)
+    # The half-year task of the same unit is still open: a second task for the quarter needs its reason.
+    office.locator(".carried-choice select[name$='link_task']").select_option(label="仍新建任务")
+    office.locator(".carried-choice textarea[name$='duplicate_reason']").fill("四季度冬春供水保障需单独立项督办")
     with office.expect_navigation():
         office.click("#dispatch")
     assert "alert-success" in flash_class(office)
