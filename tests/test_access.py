@@ -277,3 +277,50 @@ def test_a_moved_task_page_shows_the_former_unit_only_its_own_part(client, auth,
     auth.login("otherhead")
     html = client.get("/tasks/{moved}".format(**correction_world)).get_data(as_text=True)
     assert 'id="timeline"' in html and 'id="former-unit"' not in html
+
+
+@pytest.fixture
+def recheck_world(world, app):
+    """The world plus a closed task and an assessment period with one result (issue 14's pages)."""
+    from datetime import date
+
+    from tests.conftest import make_task
+    from tracker.models import AssessmentPeriod, Indicator, IndicatorResult, Unit
+
+    with app.app_context():
+        water = db.session.get(Unit, world["units"]["water"])
+        closed = make_task("已销号的水利任务", water, status="closed")
+        period = AssessmentPeriod(name="2026年前三季度考核", kind="three_quarters", starts_on=date(2026, 1, 1),
+                                  ends_on=date(2026, 9, 30))
+        indicator = Indicator(name="农村安全饮水解困项目完成率", category="社会民生", weight=2)
+        result = IndicatorResult(period=period, indicator=indicator, score=1, rank=12, peer_count=12)
+        db.session.add_all([period, indicator, result])
+        db.session.commit()
+        return {"closed": closed.id, "period": period.id, "result": result.id}
+
+
+# Issue 14: the hand mark of an indicator, reopening a closed task, a follow-up task (office only).
+RECHECK_PAGES = {
+    "/indicators/periods/{period}/results/{result}/mark": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{closed}/reopen": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{closed}/follow-up": {u: 403 for u in ROLES if u != "supervisor"},
+}
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules.get(user, 200)) for page, rules in RECHECK_PAGES.items()
+                          for user in ROLES])
+def test_recheck_page_matrix(client, auth, recheck_world, page, username, expected):
+    """Does only the office open the hand-mark, reopen and follow-up pages?"""
+    auth.login(username)
+    assert client.get(page.format(**recheck_world)).status_code == expected
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules.get(user, 302 if "follow-up" in page else 400))
+                          for page, rules in RECHECK_PAGES.items() for user in ROLES])
+def test_recheck_action_matrix(client, auth, recheck_world, page, username, expected):
+    """Refused (403) to every role but the office; the office's empty mark or reopen is sent back (400), its
+    follow-up made (302, to the new draft)."""
+    auth.login(username)
+    assert client.post(page.format(**recheck_world), data={"version": "1"}).status_code == expected

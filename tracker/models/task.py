@@ -110,6 +110,7 @@ class RectificationTask(db.Model):
     )
 
     lead_unit = db.relationship("Unit", foreign_keys=[lead_unit_id])
+    follow_up_of = db.relationship("RectificationTask", remote_side=[id], foreign_keys=[follow_up_of_id])
     co_units = db.relationship("Unit", secondary=task_co_units, order_by="Unit.id")
     responsible_leader = db.relationship("User", foreign_keys=[responsible_leader_id])
     owner = db.relationship("User", foreign_keys=[owner_id])

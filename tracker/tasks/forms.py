@@ -247,3 +247,18 @@ class MilestoneDoneForm(FlaskForm):
 
     note = TextAreaField(_l("What was delivered"), validators=[InputRequired()], render_kw={"rows": 3})
     submit = SubmitField(_l("Mark done"))
+
+
+class ReopenForm(VersionedForm):
+    """Reopen a closed task after 回头看: a new deadline and the reason."""
+
+    new_deadline_on = DateField(_l("New deadline"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 3},
+                           description=_l("e.g. the next ranking shows the indicator is still weak."))
+    submit = SubmitField(_l("Reopen the task"))
+
+
+class FollowUpForm(VersionedForm):
+    """Confirm a follow-up task for a closed one."""
+
+    submit = SubmitField(_l("Create the follow-up draft"))

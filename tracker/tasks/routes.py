@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
+from ..services.indicators import continuity
 from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
@@ -90,7 +91,9 @@ def detail(task_id):
         return render_template("tasks/former.html", task=former[0], reports=former[1])
     if task is None:
         abort(404)
-    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task))
+    recheck, recheck_period = continuity.latest_recheck(task)
+    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), recheck=recheck,
+                           recheck_period=recheck_period)
 
 
 @bp.route("/new", methods=["GET", "POST"])

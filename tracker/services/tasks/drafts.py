@@ -39,6 +39,7 @@ class TaskDraft:
     indicator_result_id: int | None = None
     milestones: list = field(default_factory=list)  # (due_on, title): the office's 时间节点, made with the task
     duplicate_reason: str | None = None  # why a second open task for the same indicator and lead unit
+    follow_up_of_id: int | None = None  # the closed task this one follows up (回头看)
 
 
 class DuplicateTask(DomainError):
@@ -138,6 +139,7 @@ def clean(draft, task_id=None, past_deadline_allowed=False):
         "period_id": draft.period_id,
         "indicator_result_id": draft.indicator_result_id,
         "duplicate_reason": check_duplicate(draft, task_id),
+        "follow_up_of_id": draft.follow_up_of_id,
     }
     return values, co_units
 
@@ -203,6 +205,7 @@ def draft_from_task(task):
         co_unit_ids=[u.id for u in task.co_units], responsible_leader_id=task.responsible_leader_id,
         supervision_level=task.supervision_level, period_id=task.period_id,
         indicator_result_id=task.indicator_result_id, duplicate_reason=task.duplicate_reason,
+        follow_up_of_id=task.follow_up_of_id,
     )
 
 
