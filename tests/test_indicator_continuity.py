@@ -373,3 +373,26 @@ def test_reopen_and_follow_up_pages(app, client, second_period, results_county):
     client.post("/auth/logout")
     zh_login(client, "unithead")
     assert client.get(f"/tasks/{task_id}/reopen").status_code == 403
+
+
+def test_new_task_form_offers_the_indicator_and_obeys_the_guard(app, client, second_period):
+    """The new-task page: an indicator of the latest period; the same lead unit again needs a reason."""
+    with app.app_context():
+        _h1, q3 = periods(second_period)
+        result = result_of(q3, "民间投资增速")
+        carried = db.session.get(RectificationTask, second_period["carried"])
+        result_id, lead_id, code = result.id, carried.lead_unit_id, carried.code
+    zh_login(client, "supervisor")
+    page = client.get("/tasks/new").get_data(as_text=True)
+    assert f'<option value="{result_id}">民间投资增速（{Q3}）</option>' in page
+    token = re.search(r'name="form_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"title": "民间投资专项攻坚", "lead_unit": lead_id, "deadline_on": "2026-09-30", "source": "indicator",
+            "supervision_level": "normal", "indicator_result": result_id, "form_token": token}
+    refused = client.post("/tasks/new", data=data)
+    assert refused.status_code == 400 and code in refused.get_data(as_text=True)
+    made = client.post("/tasks/new", data={**data, "duplicate_reason": "县政府专题会议要求另立专项"})
+    assert made.status_code == 302
+    with app.app_context():
+        task = db.session.scalars(db.select(RectificationTask)
+                                  .where(RectificationTask.title == "民间投资专项攻坚")).one()
+        assert task.indicator_result_id == result_id and task.period_id == second_period["q3"]

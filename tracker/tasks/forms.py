@@ -64,11 +64,18 @@ class TaskForm(FlaskForm):
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
     milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 3, "placeholder": "2026-07-31 …"},
                                description=MILESTONE_HELP)
+    indicator_result = SelectField(_l("Assessment indicator (optional)"), coerce=_int_or_none, validate_choice=False,
+                                   description=_l("For a task answering a weak indicator of the latest period."))
+    duplicate_reason = TextAreaField(_l("Reason for a second task"), validators=[Length(max=1000)],
+                                     render_kw={"rows": 2},
+                                     description=_l("Only when the indicator already has an open task of the same "
+                                                    "lead unit."))
     submit = SubmitField(_l("Save draft"))
 
-    def set_choices(self, units, leaders):
-        """Fill the unit and leader lists."""
+    def set_choices(self, units, leaders, indicators=()):
+        """Fill the unit, leader and indicator lists."""
         set_unit_choices(self, units, leaders)
+        self.indicator_result.choices = [("", "—"), *indicators]
 
 
 def set_unit_choices(form, units, leaders):
