@@ -380,3 +380,20 @@ def test_tasks_not_accepted_in_time_and_co_units_told_as_information(loaded):
         is_lead = reader.unit_id == task.lead_unit_id
         assert note.title.startswith("新任务待签收：" if is_lead else "配合任务已下发："), note.title
         assert is_lead or reader.unit_id in {unit.id for unit in task.co_units}
+
+
+def test_the_later_period_carries_tasks_marks_and_rechecks(loaded):
+    """前三季度: open half-year tasks carried over, one linked, a hand-marked indicator, 回头看 both ways."""
+    from tracker.models import IndicatorMark, TaskResultLink
+    from tracker.services.indicators import board
+
+    later = db.session.scalar(db.select(AssessmentPeriod).where(AssessmentPeriod.name == "2026年前三季度考核"))
+    assert later.kind == "three_quarters" and len(later.results) == 36
+    rows = {row["indicator"]: row for row in board.records(later)}
+    assert sum(bool(row["carried_tasks"]) for row in rows.values()) >= 10
+    water = rows["农村安全饮水解困项目完成率"]
+    assert water["hand_mark"] == "weak" and water["weak"] and not water["reasons"] and "摆尾" in water["note"]
+    assert len(all_of(IndicatorMark)) == 1
+    assert [rows[name]["recheck"] for name in ("安全生产", "城镇新增就业人数")] == ["no_effect", "effective"]
+    (link,) = all_of(TaskResultLink)
+    assert link.result.period_id == later.id and link.result.indicator.name == "服务业增加值增速"
