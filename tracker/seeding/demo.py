@@ -38,7 +38,8 @@ CURRENT_PERIOD = ("2026年上半年考核", date(2026, 1, 1), date(2026, 6, 30))
 PREVIOUS_PERIOD = ("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
 LATER_PERIOD = ("2026年前三季度考核", date(2026, 1, 1), date(2026, 9, 30))
 # What the office did with the 前三季度 board: a hand mark, and a carried task linked to the new result.
-HAND_MARK = ("农村安全饮水解困项目完成率", "weak", "市水利局反馈：农村饮水项目验收滞后，实际进度全市摆尾，本期按弱项督办")
+HAND_MARK = ("农村安全饮水解困项目完成率", "weak",
+             "市水利局反馈：农村饮水项目验收滞后，实际进度全市摆尾，本期按弱项督办")
 LINKED = "服务业增加值增速"  # weak in both periods: its half-year task answers 前三季度 too
 
 WATER = "县水利局"  # the unit of the `unithead` / `unitstaff` logins
