@@ -96,8 +96,11 @@ class People:
         return self.staff.get(unit_name) or self.heads[unit_name]
 
 
-def load_demo():
-    """Load the demo county into an empty database in one transaction; returns a one-line summary."""
+def load_demo(later_period=True):
+    """Load the demo county into an empty database in one transaction; returns a one-line summary.
+
+    `later_period`: False leaves 前三季度 out (tests that import its sheet through the pages).
+    """
     for model in (Unit, User):
         if db.session.scalar(db.select(db.func.count()).select_from(model)):
             raise DemoError(_("The database already holds units or users; the demo loads only into an empty one."))
@@ -111,8 +114,10 @@ def load_demo():
         rows = parsed.rows
         people = load_users(units, rows)
         tasks = demo_tasks.load_tasks(read_task_specs(), units, people, current)
-        load_later_period(people)
-    return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks)
+        if later_period:
+            load_later_period(people)
+    return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks,
+                   3 if later_period else 2)
 
 
 def data_path(name):
@@ -259,11 +264,12 @@ def _head_title(unit_name):
     return next((title for suffix, title in HEAD_TITLES if unit_name.endswith(suffix)), "主要负责人")
 
 
-def summary(unit_count, user_count, result_count, tasks):
+def summary(unit_count, user_count, result_count, tasks, period_count=3):
     """One line saying what was loaded."""
     counts = dict.fromkeys(STATUSES, 0)
     for task in tasks:
         counts[task.status] += 1
     by_status = ", ".join(f"{status} {count}" for status, count in counts.items())
-    return (f"云溪县: {unit_count} units, {user_count} users, 3 periods ({result_count} indicator results each), "
+    return (f"云溪县: {unit_count} units, {user_count} users, {period_count} periods "
+            f"({result_count} indicator results each), "
             f"{len(tasks)} tasks ({by_status}). Every demo user's password is {DEMO_PASSWORD}.")

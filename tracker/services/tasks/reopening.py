@@ -21,12 +21,12 @@ def reopen(actor, task, new_deadline_on, reason, version=None):
     """Reopen a closed task: back to 整改中 with a new deadline (after today) and a reason; audited, notified."""
     with saving(conflict=conflict_message):
         authorize(actor, "reopen", task, version)
-        reason = required_text(reason, _("Reason"), 2000)
         if new_deadline_on is None:
             raise DomainError(_("Choose the new deadline of the reopened task."))
         if new_deadline_on <= clock.today():
             raise DomainError(_("The new deadline %(date)s is not after today; choose a later day.",
                                 date=new_deadline_on.isoformat()))
+        reason = required_text(reason, _("Reason"), 2000)
         text = _("Reopened, new deadline %(date)s: %(reason)s", date=new_deadline_on.isoformat(), reason=reason)
         db.session.add(DeadlineAdjustment(task_id=task.id, old_deadline_on=task.deadline_on,
                                           new_deadline_on=new_deadline_on, reason=text, adjusted_by_id=actor.id,
