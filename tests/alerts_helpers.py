@@ -305,8 +305,12 @@ def start_flask(app, *args, **env):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def finish(process, timeout=60):
-    """Wait for a `flask` subprocess and return its output; kill it if it overstays (never left running)."""
+def finish(process, timeout=120):
+    """Wait for a `flask` subprocess and return its output; kill it if it overstays (never left running).
+
+    The bound is generous: a stopped scheduler finishes the job it holds, and on a busy CI machine
+    that has taken more than 30 s.
+    """
     import subprocess
 
     try:

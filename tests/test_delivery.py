@@ -231,6 +231,6 @@ def test_a_run_left_by_a_dead_process_is_taken_over_at_start_and_finished_once(a
             assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 8
     finally:
         process.send_signal(signal.SIGTERM)
-        output = finish(process, timeout=30)
+        output = finish(process, timeout=120)
     assert "taken over: 1" in output, output
     assert len(smtp_server.messages) == 6 and set(received(smtp_server).values()) == {1}

@@ -131,7 +131,7 @@ def test_two_schedulers_and_a_server_slower_than_the_lease_deliver_each_message_
         outputs = []
         for process in processes:
             process.send_signal(signal.SIGTERM)
-            outputs.append(finish(process, timeout=30))
+            outputs.append(finish(process, timeout=120))
     assert received(smtp_server) == dict.fromkeys(addresses, 1), outputs
     with app.app_context():
         assert db.session.scalars(db.select(OutboxMessage.interrupted_sends)).all() == [0] * 20

@@ -59,7 +59,7 @@ def test_two_schedulers_send_the_weekly_alert_once_and_number_the_bulletin_once(
         outputs = []
         for process in processes:
             process.send_signal(signal.SIGTERM)
-            outputs.append(finish(process, timeout=30))
+            outputs.append(finish(process, timeout=120))
     assert all(process.returncode == 0 for process in processes), outputs
     # Both normally fire at the second; on a busy machine a process may start after it and catch the
     # week up instead. Either way each job must have run once: that is what is checked below.

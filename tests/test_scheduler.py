@@ -167,7 +167,7 @@ def test_a_bad_schedule_is_refused_with_its_name(app, runner, setting, value, sa
 def test_an_unknown_time_zone_stops_the_scheduler_at_start(app):
     """Does `flask scheduler run` with a time zone that does not exist stop at once with a clear message?"""
     process = start_flask(app, "scheduler", "run", TRACKER_TIMEZONE="Asia/Shangai")
-    output = finish(process, timeout=30)
+    output = finish(process, timeout=120)
     assert process.returncode != 0
     assert "TRACKER_TIMEZONE='Asia/Shangai' is not a known time zone" in output
 
