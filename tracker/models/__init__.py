@@ -3,6 +3,7 @@ from .activity import AuditEntry, Notification
 from .bulletin import Bulletin
 from .indicator import AssessmentPeriod, Indicator, IndicatorMark, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
+from .notice import DocumentCounter, SupervisionNotice
 from .settings import OfficeSetting
 from .task import (
     Attachment,
@@ -19,10 +20,10 @@ from .unit import Unit
 from .user import LoginThrottle, SignIn, User
 
 __all__ = [
-    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion",
+    "AssessmentPeriod", "Attachment", "AuditEntry", "Bulletin", "CloseoutRequest", "DataVersion", "DocumentCounter",
     "ExtensionRequest", "Indicator", "IndicatorResult", "JobRequest", "JobRun", "LoginThrottle",
     "IndicatorMark", "Milestone", "Notification", "OfficeSetting", "OutboxMessage", "ProgressReport",
     "RectificationTask",
-    "SchedulerBeat", "SignIn", "TaskResultLink",
+    "SchedulerBeat", "SignIn", "SupervisionNotice", "TaskResultLink",
     "Unit", "Urge", "User", "indicator_co_units", "task_co_units",
 ]

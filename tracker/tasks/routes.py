@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
-from ..services.tasks import action_views, attachments, drafts, lights, queries, timeline
+from ..services.tasks import action_views, attachments, drafts, lights, notices, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
 from .forms import TaskForm
@@ -82,7 +82,8 @@ def index():
 def detail(task_id):
     """Everything about one task on one screen, with the actions the user may take."""
     task = load_task(task_id)
-    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task))
+    printable = notices.notices_of(task) if permissions.can_print_notices(current_user, task) else []
+    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), notices=printable)
 
 
 @bp.route("/new", methods=["GET", "POST"])
