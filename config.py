@@ -133,6 +133,8 @@ class Config:
     # Traffic-light thresholds (DESIGN: yellow when due within N days or silent M days).
     YELLOW_DUE_DAYS = int(os.environ.get("YELLOW_DUE_DAYS", "7"))
     YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
+    # A close-out request carries evidence files of its own (earlier reports' files do not count).
+    CLOSEOUT_REQUIRES_EVIDENCE = env_bool("CLOSEOUT_REQUIRES_EVIDENCE", True)
 
     # 督办/催办通知单: the reply date (回告期限) a notice gets unless the office sets one, in calendar days.
     NOTICE_REPLY_DAYS = int(os.environ.get("NOTICE_REPLY_DAYS", "5"))

@@ -48,6 +48,57 @@ def test_role_action_matrix(client, auth, world, page, username, expected):
     assert response.status_code == expected
 
 
+# The close-out pages and the evidence views (issue 15): page -> {username: expected status}; missing means 200.
+# {review} is a task of 县水利局 under close-out review with an extension kept waiting; {pdf} and {docx} are
+# files of it (a PDF opens inline, a .docx downloads), {foreign_pdf} a file of 县商务局's task.
+CLOSEOUT_MATRIX = {
+    "/tasks/{review}/closeout/review": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{review}/extension/review": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{own}/closeout": {u: 403 for u in ROLES if u != "unithead"},
+    "/tasks/files/{pdf}/view": {"otherhead": 403},
+    "/tasks/files/{docx}/view": {"otherhead": 403},
+    "/tasks/files/{pdf}": {"otherhead": 403},
+    "/tasks/files/{foreign_pdf}/view": {"leader": 403, "unithead": 403, "unitstaff": 403},
+}
+CLOSEOUT_CASES = [(page, user, rules.get(user, 200)) for page, rules in CLOSEOUT_MATRIX.items() for user in ROLES]
+
+
+@pytest.fixture
+def review_world(app, world):
+    """The world's ids plus a task under close-out review (with its files) and a file on a foreign task."""
+    from datetime import date
+
+    from tests.workflow_helpers import PDF, upload, zip_bytes
+    from tracker.models import Unit
+    from tracker.services.tasks import closeouts, progress, reviews
+
+    with app.app_context():
+        water, head = db.session.get(Unit, world["units"]["water"]), db.session.get(User, world["users"]["unithead"])
+        task = RectificationTask(title="销号审核中的任务", lead_unit=water, status="in_progress",
+                                 deadline_on=date(2027, 6, 30), original_deadline_on=date(2027, 6, 30),
+                                 responsible_leader_id=world["users"]["leader"])
+        db.session.add(task)
+        db.session.commit()
+        reviews.request_extension(head, task, date(2027, 9, 30), "汛期无法施工", task.version)
+        request_ = closeouts.request_closeout(head, task, closeouts.CloseoutInput(
+            statement="管网改造全部完成，经第三方检测水质达标，群众满意。", extension_choice="wait",
+            files=[upload("验收报告.pdf", PDF), upload("验收表.docx", zip_bytes())]), task.version)
+        pdf, docx = (file.id for file in request_.attachments)
+        foreign = db.session.get(RectificationTask, world["tasks"]["foreign"])
+        other = db.session.get(User, world["users"]["otherhead"])
+        report = progress.report_progress(other, foreign, "外贸进展", 30, [upload("外贸.pdf", PDF)], "tok")
+        ids = {"review": task.id, "pdf": pdf, "docx": docx, "foreign_pdf": report.attachments[0].id}
+    return {**world["tasks"], **ids}
+
+
+@pytest.mark.parametrize("page, username, expected", CLOSEOUT_CASES)
+def test_closeout_pages_and_evidence_views(client, auth, review_world, page, username, expected):
+    """Does each role get exactly the close-out pages and the evidence views it may open?"""
+    auth.login(username)
+    with client.get(page.format(**review_world)) as response:  # a file's response holds it open until closed
+        assert response.status_code == expected
+
+
 @pytest.mark.parametrize("page", list(MATRIX))
 def test_anonymous_is_sent_to_login(client, world, page):
     """Is a visitor who has not logged in sent to the login page for every page?"""
@@ -140,3 +191,73 @@ def test_pagination_splits_long_lists(app, client, auth, world):
     assert first.count('href="/tasks/') >= 20
     assert "page=2" in first
     assert third.count("批量任务") + third.count("任务") >= 5
+
+
+@pytest.fixture
+def correction_world(world, app):
+    """The world plus a task to accept, a returned one, a milestone, and one moved from 县水利局 to 县商务局."""
+    from datetime import UTC, date, datetime
+
+    from tests.conftest import make_task
+    from tracker.models import Milestone, TaskDispatch, TaskReturn, Unit
+
+    with app.app_context():
+        water, other = (db.session.get(Unit, world["units"][key]) for key in ("water", "other"))
+        head = world["users"]["unithead"]
+        june1, june2 = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC)
+        to_accept = make_task("新交办的水利任务", water, status="assigned", dispatched_at=june1)
+        returned = make_task("退回的水利任务", water, status="returned", dispatched_at=june1)
+        db.session.add(TaskReturn(task_id=returned.id, unit_id=water.id, requested_by_id=head, reason="非本单位职责"))
+        moved = make_task("改由商务局牵头的任务", other, dispatched_at=june1)
+        db.session.add_all([TaskDispatch(task_id=moved.id, unit_id=water.id, dispatched_at=june1),
+                            TaskDispatch(task_id=moved.id, unit_id=other.id, dispatched_at=june2, kind="correction")])
+        milestone = Milestone(task_id=world["tasks"]["own"], title="完成方案", due_on=date(2026, 12, 1))
+        db.session.add(milestone)
+        db.session.commit()
+        return {**world["tasks"], "to_accept": to_accept.id, "returned": returned.id, "moved": moved.id,
+                "milestone": milestone.id}
+
+
+OFFICE_ONLY = {u: 403 for u in ROLES if u != "supervisor"}
+# The pages of corrections and returns: page -> {username: expected status}; a missing user means 200.
+CORRECTION_PAGES = {
+    "/tasks/{own}/correct": OFFICE_ONLY,
+    "/tasks/{own}/milestones/add": OFFICE_ONLY,
+    "/tasks/{own}/milestones/{milestone}/change": OFFICE_ONLY,
+    "/tasks/{returned}/return/answer": OFFICE_ONLY,
+    "/tasks/{to_accept}/return": {u: 403 for u in ROLES if u != "unithead"},
+    "/tasks/returns": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    # The unit the task was taken from reads its own reports there (the former-unit page).
+    "/tasks/{moved}": {"leader": 403},
+}
+# Their POSTs, sent empty: refused roles get 403, allowed ones the form back (400), nothing saved.
+CORRECTION_ACTIONS = {page: {u: rules.get(u, 400) for u in ROLES} for page, rules in CORRECTION_PAGES.items()
+                      if page not in ("/tasks/returns", "/tasks/{moved}")}
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules.get(user, 200)) for page, rules in CORRECTION_PAGES.items()
+                          for user in ROLES])
+def test_correction_page_matrix(client, auth, correction_world, page, username, expected):
+    """Does each role open exactly the correction, return and milestone pages it may?"""
+    auth.login(username)
+    assert client.get(page.format(**correction_world)).status_code == expected
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules[user]) for page, rules in CORRECTION_ACTIONS.items() for user in ROLES])
+def test_correction_action_matrix(client, auth, correction_world, page, username, expected):
+    """Is each correction, return and milestone action refused (403) to the roles that may not take it?"""
+    auth.login(username)
+    assert client.post(page.format(**correction_world), data={"version": "1"}).status_code == expected
+
+
+def test_a_moved_task_page_shows_the_former_unit_only_its_own_part(client, auth, correction_world):
+    """Does the unit the task was taken from get the former-unit page, and the new lead unit the full one?"""
+    auth.login("unithead")
+    html = client.get("/tasks/{moved}".format(**correction_world)).get_data(as_text=True)
+    assert 'id="former-unit"' in html and 'id="timeline"' not in html
+    auth.logout()
+    auth.login("otherhead")
+    html = client.get("/tasks/{moved}".format(**correction_world)).get_data(as_text=True)
+    assert 'id="timeline"' in html and 'id="former-unit"' not in html

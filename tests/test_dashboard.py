@@ -61,8 +61,8 @@ def test_the_figures_of_the_whole_county(app, spread, flow):
     with app.app_context():
         dash = overview.office_dashboard(user(flow, "supervisor"))
     assert dash.lights == {"red": 3, "yellow": 1, "green": 2}  # draft counts: it has a light in the list too
-    assert dash.statuses == {"draft": 1, "assigned": 1, "in_progress": 3, "pending_review": 1, "closed": 2,
-                             "cancelled": 1}
+    assert dash.statuses == {"draft": 1, "assigned": 1, "returned": 0, "in_progress": 3, "pending_review": 1,
+                             "closed": 2, "cancelled": 1}
     totals = dash.totals
     assert (totals.tasks, totals.closed, totals.overdue, totals.on_time, totals.due, totals.urges) == (7, 2, 3, 1, 5, 1)
     assert round(totals.close_rate, 4) == round(2 / 7, 4) and totals.on_time_rate == 0.2

@@ -12,12 +12,15 @@ from tracker.models import (
     AssessmentPeriod,
     AuditEntry,
     CloseoutRequest,
+    DeadlineAdjustment,
     ExtensionRequest,
     Indicator,
     IndicatorResult,
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskDispatch,
+    TaskReturn,
     Unit,
     Urge,
     User,
@@ -191,8 +194,12 @@ def test_extensions_closeouts_and_urges(loaded):
     extended = [t for t in tasks if t.deadline_on != t.original_deadline_on]
     assert extended
     for task in extended:
-        approved = [r for r in all_of(ExtensionRequest) if r.task_id == task.id and r.status == "approved"]
-        assert approved and approved[-1].requested_deadline_on == task.deadline_on
+        # Moved by an approved extension (to the date granted), or by the office's adjustment (调整),
+        # whichever came last.
+        moves = [(r.decided_at, r.granted_deadline_on) for r in all_of(ExtensionRequest)
+                 if r.task_id == task.id and r.status == "approved"]
+        moves += [(a.created_at, a.new_deadline_on) for a in all_of(DeadlineAdjustment) if a.task_id == task.id]
+        assert moves and max(moves)[1] == task.deadline_on
     closed = [t for t in tasks if t.status == "closed"]
     for task in closed:
         assert any(r.task_id == task.id and r.status == "approved" for r in all_of(CloseoutRequest))
@@ -203,6 +210,33 @@ def test_extensions_closeouts_and_urges(loaded):
     assert any(r.status == "rejected" for r in all_of(CloseoutRequest))
     assert any(r.status == "pending" for r in all_of(ExtensionRequest))
     assert count(Urge) >= 5
+
+
+def test_closeouts_carry_what_the_review_checks(app, loaded):
+    """Does every close-out request carry its statement, its own files (on disk), its percent and its answers,
+
+    with a partial extension, a withdrawn one and one kept waiting under review?
+    """
+    import os
+
+    from tracker.models import Attachment, CloseoutMilestoneNote
+    from tracker.services.tasks import attachments, closeouts
+
+    for request_ in all_of(CloseoutRequest):
+        assert len(request_.summary) >= closeouts.MIN_STATEMENT
+        own = [file for file in all_of(Attachment) if file.closeout_request_id == request_.id]
+        assert {file.content_type for file in own} == {"application/pdf", "image/png"}
+        assert all(os.path.getsize(attachments.path_for(file.stored_name)) == file.size_bytes for file in own)
+        assert request_.percent_done is not None and (request_.percent_done == 100 or request_.percent_reason)
+    notes = all_of(CloseoutMilestoneNote)
+    assert {note.is_done for note in notes} == {True, False}
+    assert all(note.milestone.task_id == note.closeout_request.task_id for note in notes)
+    extensions = all_of(ExtensionRequest)
+    assert any(r.is_partial for r in extensions)
+    assert any(r.status == "withdrawn" and r.task.status == "pending_review" for r in extensions)
+    assert any(r.status == "pending" and r.task.status == "pending_review" for r in extensions)
+    withdrawn = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "extension_withdrawn")).all()
+    assert withdrawn and {entry.object_type for entry in withdrawn} == {"extension_request"}
 
 
 def test_histories_are_consistent(loaded):
@@ -231,7 +265,7 @@ def test_histories_are_consistent(loaded):
             assert task.percent_done == max(own, key=lambda r: r.created_at).percent_done
         else:
             assert task.last_reported_at is None and task.percent_done == 0
-        if task.status in ("pending_review", "closed"):
+        if task.status == "closed":
             assert task.percent_done == 100
 
 
@@ -314,3 +348,20 @@ def test_seed_demo_command_loads_once(app, runner):
     assert "41 tasks" not in second.output
     with app.app_context():
         assert count(Unit) == 33 and count(RectificationTask) == 41
+
+
+def test_returns_reassignments_and_adjustments(loaded):
+    """Is there a task its unit returned (待调整, waiting), one reassigned after a return, and a moved deadline?"""
+    tasks = {t.id: t for t in all_of(RectificationTask)}
+    waiting = [r for r in all_of(TaskReturn) if r.status == "pending"]
+    assert len(waiting) == 1 and tasks[waiting[0].task_id].status == "returned" and len(waiting[0].reason) > 20
+    reassigned = [r for r in all_of(TaskReturn) if r.status == "reassigned"]
+    assert len(reassigned) == 1
+    task = tasks[reassigned[0].task_id]
+    dispatched = sorted((d.dispatched_at, d.unit_id) for d in all_of(TaskDispatch) if d.task_id == task.id)
+    assert [unit for _, unit in dispatched] == [reassigned[0].unit_id, task.lead_unit_id]
+    assert task.status == "in_progress" and task.owner.unit_id == task.lead_unit_id
+    adjusted = all_of(DeadlineAdjustment)
+    assert len(adjusted) == 1 and tasks[adjusted[0].task_id].deadline_on == adjusted[0].new_deadline_on
+    # Every dispatched task has its dispatch on record (the acceptance clock, the lead unit in past months).
+    assert {d.task_id for d in all_of(TaskDispatch)} == {t.id for t in tasks.values() if t.dispatched_at}

@@ -1,4 +1,5 @@
 """督办通知单 and 催办通知单: numbered at dispatch and urge, printed as PDF and Word, read back as a unit would."""
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -21,7 +22,7 @@ from tracker.extensions import db
 from tracker.models import AuditEntry, Milestone, SupervisionNotice, Unit
 from tracker.services import DomainError, audit
 from tracker.services.documents import docx_tools
-from tracker.services.tasks import notice_documents, notices, workflow
+from tracker.services.tasks import notice_documents, notices, returns, workflow
 
 BASE = "https://dc.yunxi.gov.cn"
 
@@ -135,18 +136,23 @@ def test_correction_reprints_the_notice_under_its_number_marked_updated(flow, ct
     assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionNotice)) == 1
 
 
-def test_a_new_dispatch_notice_after_a_return_takes_a_new_number(flow, ctx):
-    """Does the reassign step's call give the task a second notice with the next number, the first one kept?"""
+def test_a_task_reassigned_after_a_return_gets_a_new_notice_with_a_new_number(flow, ctx, base_url, tmp_path):
+    """Does 改派 after a return give the new unit its own 督办通知单 under the next number, the first kept as it was?"""
     task, first = dispatched(flow)
-    task.lead_unit_id = flow["units"]["other"]
-    second = notices.issue_dispatch_notice(user(flow, "supervisor"), task)
-    db.session.commit()
+    returns.return_task(user(flow, "lead_head"), task, "本任务属商务局职责")
+    returns.reassign(user(flow, "supervisor"), task, flow["units"]["other"], "改由县商务局牵头",
+                     reply_due_on=date(2026, 6, 10))
+    second = notices.latest(task, "dispatch")
     assert (first.doc_number, second.doc_number) == ("督办〔2026〕1号", "督办〔2026〕2号")
-    assert notices.latest(task, "dispatch").id == second.id and second.unit_id == flow["units"]["other"]
+    assert second.unit_id == flow["units"]["other"] and second.reply_due_on == date(2026, 6, 10)
     assert [n.id for n in notices.notices_of(task)] == [first.id, second.id]
+    old_text = text_of(write(tmp_path, notice_documents.render_pdf(first), "first.pdf"))
+    new_text = text_of(write(tmp_path, notice_documents.render_pdf(second), "second.pdf"))
+    assert "县水利局：" in old_text and "督办〔2026〕1号" in old_text and "（更新）" not in old_text
+    assert "县商务局：" in new_text and "回告期限2026年6月10日" in new_text
 
 
-@pytest.mark.parametrize("reply_on, message", [(date(2026, 5, 31), "in the past"), (date(2026, 12, 1), "90")])
+@pytest.mark.parametrize("reply_on, message", [(date(2026, 5, 31), "已过"), (date(2026, 12, 1), "90天以内")])
 def test_a_bad_reply_date_refuses_the_dispatch_and_spends_no_number(flow, ctx, reply_on, message):
     """Is a past or far-off reply date refused, with the draft still a draft and the number still free?"""
     task = new_task(flow, status="draft")
@@ -165,7 +171,8 @@ def test_markup_and_line_breaks_in_titles_and_unit_names_print_as_plain_text(flo
     task, notice = dispatched(flow, title='<img src="file:///etc/passwd">饮水\n工程 & "提升"')
     text = text_of(write(tmp_path, notice_documents.render_pdf(notice), "markup.pdf"))
     assert '<imgsrc="file:///etc/passwd">饮水工程&"提升"' in text and "县<b>水利局</b>二科：" in text
-    fields = {row.cells[0].text: row.cells[1].text for row in open_docx(notice_documents.render_docx(notice)).tables[0].rows}
+    table = open_docx(notice_documents.render_docx(notice)).tables[0]
+    fields = {row.cells[0].text: row.cells[1].text for row in table.rows}
     assert fields["任务名称"] == '<img src="file:///etc/passwd">饮水 工程 & "提升"'
     assert fields["牵头单位"] == "县<b>水利局</b> 二科"
 
@@ -205,7 +212,9 @@ def test_a_number_already_held_is_skipped_not_given_twice(flow, ctx):
 def test_two_processes_dispatching_at_once_never_share_a_number(flow, app, tmp_path):
     """Do two real processes dispatching 8 tasks each at the same moment get 16 different, consecutive numbers?"""
     with app.app_context():
-        ids = [new_task(flow, status="draft", code=f"ZG2026-{n:04d}", title=f"并发任务{n}").id for n in range(16)]
+        # The processes run on the real clock (another process's clock cannot be frozen).
+        ids = [new_task(flow, status="draft", code=f"ZG2026-{n:04d}", title=f"并发任务{n}",
+                        deadline_on=date(2099, 12, 31)).id for n in range(16)]
     start = tmp_path / "start"
     root = Path(__file__).resolve().parents[1]
     processes = [subprocess.Popen([sys.executable, "-m", "tests.notice_race", app.config["SQLALCHEMY_DATABASE_URI"],
@@ -214,8 +223,10 @@ def test_two_processes_dispatching_at_once_never_share_a_number(flow, app, tmp_p
     start.touch()
     outputs = [process.communicate(timeout=120)[0] for process in processes]
     assert all(process.returncode == 0 for process in processes)
-    numbers = [line.split()[1] for output in outputs for line in output.splitlines()]
-    assert sorted(numbers, key=lambda text: int(text[8:-1])) == [f"督办〔2026〕{n}号" for n in range(1, 17)]
+    numbers = [re.fullmatch(r"督办〔(\d{4})〕(\d+)号", line.split()[1]).groups()
+               for output in outputs for line in output.splitlines()]
+    assert len({year for year, _number in numbers}) == 1
+    assert sorted(int(number) for _year, number in numbers) == list(range(1, 17))
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "dispatched")) == 16

@@ -10,6 +10,7 @@ from tests.workflow_helpers import (
     add_evidence,
     add_pending_extension,
     audit_actions,
+    closeout_input,
     inbox_of,
     new_task,
     snapshot,
@@ -17,10 +18,10 @@ from tests.workflow_helpers import (
     user,
 )
 from tracker.extensions import db
-from tracker.models import AuditEntry, Milestone, RectificationTask
+from tracker.models import AuditEntry, Milestone, RectificationTask, TaskReturn
 from tracker.models.task import STATUSES
 from tracker.services import PermissionDenied
-from tracker.services.tasks import drafts, progress, reviews, workflow
+from tracker.services.tasks import closeouts, corrections, drafts, milestone_plans, progress, returns, reviews, workflow
 
 
 def _milestone(task):
@@ -38,6 +39,20 @@ def _draft(task):
     return draft
 
 
+def _returned(task):
+    """The lead unit's pending return of the task (made on the spot)."""
+    db.session.add(TaskReturn(task_id=task.id, unit_id=task.lead_unit_id, requested_by_id=task.created_by_id,
+                              reason="非我单位职责", status="pending"))
+    db.session.commit()
+
+
+def _corrected(task):
+    """The task's values with a later deadline, as the correction form would send them."""
+    draft = drafts.draft_from_task(task)
+    draft.deadline_on = date(2026, 10, 31)
+    return draft
+
+
 # action -> (status the task must be in, preparation, the service call)
 ACTIONS = {
     "edit": ("draft", None, lambda u, t, f: drafts.update_draft(u, t, _draft(t), t.version)),
@@ -52,8 +67,7 @@ ACTIONS = {
     "complete_milestone": ("in_progress", _milestone,
                            lambda u, t, f: progress.complete_milestone(u, t, t.milestones[0], "已完成招标")),
     "request_closeout": ("in_progress", None,
-                         lambda u, t, f: reviews.request_closeout(u, t, "全部完成",
-                                                                           [upload("验收.pdf", PDF)], t.version)),
+                         lambda u, t, f: closeouts.request_closeout(u, t, closeout_input(), t.version)),
     "review_closeout": ("pending_review", None,
                         lambda u, t, f: reviews.decide_closeout(u, t, True, None, t.version)),
     "request_extension": ("in_progress", None,
@@ -63,6 +77,14 @@ ACTIONS = {
                          lambda u, t, f: reviews.decide_extension(u, t, True, None, t.version)),
     "cancel": ("in_progress", None, lambda u, t, f: workflow.cancel(u, t, "任务调整", t.version)),
     "urge": ("in_progress", None, lambda u, t, f: workflow.urge(u, t, "请加快进度", "tok-urge")),
+    "correct": ("in_progress", None,
+                lambda u, t, f: corrections.correct(u, t, _corrected(t), "省级评估推迟", t.version)),
+    "return_task": ("assigned", None, lambda u, t, f: returns.return_task(u, t, "属县农业农村局职责", t.version)),
+    "decide_return": ("returned", _returned, lambda u, t, f: returns.insist(u, t, "仍由你单位牵头", t.version)),
+    "add_milestone": ("in_progress", None,
+                      lambda u, t, f: milestone_plans.add(u, t, "完成方案", date(2026, 7, 1), "tok-add")),
+    "change_milestone": ("in_progress", _milestone,
+                         lambda u, t, f: milestone_plans.move(u, t, t.milestones[0], "完成招标", date(2026, 8, 1))),
 }
 ALLOWED = {
     "edit": {"supervisor", "supervisor2"},
@@ -71,6 +93,11 @@ ALLOWED = {
     "review_extension": {"supervisor", "supervisor2"},
     "cancel": {"supervisor", "supervisor2"},
     "urge": {"supervisor", "supervisor2"},
+    "correct": {"supervisor", "supervisor2"},
+    "decide_return": {"supervisor", "supervisor2"},
+    "add_milestone": {"supervisor", "supervisor2"},
+    "change_milestone": {"supervisor", "supervisor2"},
+    "return_task": {"lead_head"},
     "accept": {"lead_head"},
     "plan_milestone": {"lead_head"},
     "request_closeout": {"lead_head"},
@@ -83,11 +110,12 @@ AUDITED = {
     "plan_milestone": "milestone_planned", "complete_milestone": "milestone_done",
     "request_closeout": "closeout_requested", "review_closeout": "closeout_approved",
     "request_extension": "extension_requested", "review_extension": "extension_approved",
-    "cancel": "cancelled", "urge": "urged",
+    "cancel": "cancelled", "urge": "urged", "correct": "corrected", "return_task": "returned",
+    "decide_return": "insisted", "add_milestone": "milestone_planned", "change_milestone": "milestone_moved",
 }
 STATUS_AFTER = {
     "dispatch": "assigned", "accept": "in_progress", "request_closeout": "pending_review",
-    "review_closeout": "closed", "cancel": "cancelled",
+    "review_closeout": "closed", "cancel": "cancelled", "return_task": "returned", "decide_return": "assigned",
 }
 
 
@@ -125,8 +153,11 @@ def test_each_action_is_allowed_only_to_its_roles(app, flow, action, actor):
 
 # The statuses each step is possible in (DESIGN, Task lifecycle); every other status refuses it.
 POSSIBLE_IN = {action: {needed} for action, (needed, _, _) in ACTIONS.items()}
-POSSIBLE_IN["cancel"] = {"draft", "assigned", "in_progress", "pending_review"}
+POSSIBLE_IN["cancel"] = {"draft", "assigned", "returned", "in_progress", "pending_review"}
+POSSIBLE_IN["correct"] = {"assigned", "returned", "in_progress", "pending_review"}
+POSSIBLE_IN["add_milestone"] = POSSIBLE_IN["change_milestone"] = POSSIBLE_IN["cancel"]
 POSSIBLE_IN["urge"] = {"assigned", "in_progress"}
+POSSIBLE_IN["review_extension"] = {"in_progress", "pending_review"}  # a close-out may keep the extension waiting
 STATE_CASES = [(action, status) for action in ACTIONS for status in STATUSES if status not in POSSIBLE_IN[action]]
 
 
@@ -243,21 +274,11 @@ def test_closeout_rejection_returns_the_task_to_work(app, flow):
         task = new_task(flow, "in_progress")
         add_evidence(flow, task)
         head, supervisor = user(flow, "lead_head"), user(flow, "supervisor")
-        reviews.request_closeout(head, task, "已完成", [], task.version)
+        closeouts.request_closeout(head, task, closeout_input(), task.version)
         reviews.decide_closeout(supervisor, task, False, "缺少验收报告", task.version)
         assert (task.status, task.closeout_requested_at) == ("in_progress", None)
-        reviews.request_closeout(head, task, "补充了验收报告", [upload("验收报告.pdf", PDF)], task.version)
+        again = closeout_input([upload("验收报告.pdf", PDF)], statement="补充验收报告和水质检测报告，复核全部达标。")
+        closeouts.request_closeout(head, task, again, task.version)
         reviews.decide_closeout(supervisor, task, True, "同意销号", task.version)
         assert task.status == "closed" and task.closed_at is not None
         assert [r.status for r in task.closeout_requests] == ["rejected", "approved"]
-
-
-def test_closeout_request_withdraws_a_pending_extension(app, flow):
-    """Does asking for close-out close a pending extension request as withdrawn, not leave it dangling?"""
-    with app.app_context():
-        task = new_task(flow, "in_progress")
-        add_pending_extension(flow, task)
-        reviews.request_closeout(user(flow, "lead_head"), task, "提前完成", [upload("a.pdf", PDF)],
-                                          task.version)
-        assert task.extension_requests[0].status == "withdrawn"
-        assert task.pending_extension is None

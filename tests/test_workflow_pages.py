@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.workflow_helpers import ACTORS, PDF, add_pending_extension, new_task, snapshot
+from tests.workflow_helpers import ACTORS, PDF, STATEMENT, add_pending_extension, new_task, snapshot
 from tracker.extensions import db
 from tracker.models import ProgressReport, RectificationTask
 
@@ -93,11 +93,13 @@ def test_whole_journey_through_the_browser_forms(app, client, auth, flow):
     submit(client, f"/tasks/{task_id}/extension/review", {"note": "同意", "approve": "Approve"})
 
     login(client, auth, "lead_head")
-    submit(client, f"/tasks/{task_id}/closeout", {"summary": "整改完成"}, files=[("验收报告.pdf", PDF)])
+    submit(client, f"/tasks/{task_id}/closeout", {"summary": STATEMENT, "percent_done": "100"},
+           files=[("验收报告.pdf", PDF)])
     login(client, auth, "supervisor")
     submit(client, f"/tasks/{task_id}/closeout/review", {"note": "缺少水质检测报告", "reject": "Reject"})
     login(client, auth, "lead_head")
-    submit(client, f"/tasks/{task_id}/closeout", {"summary": "补充检测报告"}, files=[("检测报告.pdf", PDF)])
+    again = {"summary": "补充了水质检测报告，检测结果全部达标，整改成效明显。", "percent_done": "100"}
+    submit(client, f"/tasks/{task_id}/closeout", again, files=[("检测报告.pdf", PDF)])
     login(client, auth, "supervisor")
     page = submit(client, f"/tasks/{task_id}/closeout/review", {"note": "", "approve": "Approve"})
     html = page.get_data(as_text=True)
@@ -111,14 +113,14 @@ def test_whole_journey_through_the_browser_forms(app, client, auth, flow):
         "closeout_requested", "closeout_rejected", "closeout_requested", "closeout_approved"]
     assert "缺少水质检测报告" in html and "Closed on time" in html
     assert "2026-09-30" in html and "2026-11-30" in html  # the deadline history keeps both
-    download = re.search(r'href="(/tasks/files/\d+)">现场照片.pdf', html)
+    download = re.search(r'href="(/tasks/files/\d+)/view"[^>]*>现场照片.pdf', html)
     with client.get(download.group(1)) as response:
         assert response.data == PDF
     assert action_buttons(client, task_id) == set()  # nothing left to do on a closed task
 
 
 IN_PROGRESS_BUTTONS = {
-    "supervisor": {"urge", "cancel"},
+    "supervisor": {"urge", "cancel", "correct"},
     "leader": set(),
     "principal": set(),
     "admin": set(),
@@ -140,9 +142,11 @@ def test_task_page_offers_only_the_allowed_actions(app, client, auth, flow, key,
 
 @pytest.mark.parametrize("status, key, expected", [
     ("draft", "supervisor", {"edit", "dispatch", "cancel"}),
-    ("assigned", "lead_head", {"accept"}),
+    ("assigned", "lead_head", {"accept", "return_task"}),
     ("assigned", "lead_staff", set()),
-    ("pending_review", "supervisor", {"review_closeout", "cancel"}),
+    ("pending_review", "supervisor", {"review_closeout", "cancel", "correct"}),
+    ("returned", "supervisor", {"decide_return", "correct", "cancel"}),
+    ("returned", "lead_head", set()),
     ("pending_review", "lead_head", set()),
 ])
 def test_buttons_follow_the_status(app, client, auth, flow, status, key, expected):

@@ -8,9 +8,9 @@ from tests.workflow_helpers import (
     DEADLINE,
     EXE,
     PDF,
-    add_evidence,
     add_pending_extension,
     audit_actions,
+    closeout_input,
     new_task,
     snapshot,
     upload,
@@ -20,7 +20,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import AuditEntry, ProgressReport, RectificationTask, Urge
 from tracker.services import ConflictError, DomainError, PermissionDenied
-from tracker.services.tasks import drafts, progress, reviews, workflow
+from tracker.services.tasks import closeouts, drafts, progress, reviews, workflow
 from tracker.services.tasks.workflow import DuplicateSubmission
 
 
@@ -88,7 +88,7 @@ def test_only_one_extension_request_waits_at_a_time(app, flow):
     lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "", 10, [], "tok"),
     lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "进展", 101, [], "tok"),
     lambda f, t: progress.report_progress(user(f, "lead_staff"), t, "进展", "x", [], "tok"),
-    lambda f, t: reviews.request_closeout(user(f, "lead_head"), t, "", [upload("a.pdf", PDF)], t.version),
+    lambda f, t: closeouts.request_closeout(user(f, "lead_head"), t, closeout_input(statement=""), t.version),
     lambda f, t: progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 5, 1), "tok"),
     lambda f, t: progress.plan_milestone(user(f, "lead_head"), t, "节点", date(2026, 10, 1), "tok"),
     lambda f, t: workflow.accept(user(f, "lead_head"), t, f["users"]["co_staff"], t.version),
@@ -105,17 +105,6 @@ def test_bad_input_is_refused_and_changes_nothing(app, flow, call):
         task = new_task(flow, status)
         message = _refused(task.id, DomainError, lambda: call(flow, task))
         assert message
-
-
-def test_closeout_needs_evidence(app, flow):
-    """Is close-out refused when no file was attached now or in an earlier report, and allowed once there is one?"""
-    with app.app_context():
-        task = new_task(flow, "in_progress")
-        head = user(flow, "lead_head")
-        _refused(task.id, DomainError, lambda: reviews.request_closeout(head, task, "完成", [], task.version))
-        add_evidence(flow, task)
-        reviews.request_closeout(head, task, "完成", [], task.version)
-        assert task.status == "pending_review"
 
 
 def test_bad_file_in_a_report_saves_neither_report_nor_files(app, flow):

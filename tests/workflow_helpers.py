@@ -14,11 +14,14 @@ from tracker.models import (
     Attachment,
     AuditEntry,
     CloseoutRequest,
+    DeadlineAdjustment,
     ExtensionRequest,
     Milestone,
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskDispatch,
+    TaskReturn,
     Urge,
     User,
 )
@@ -43,6 +46,8 @@ ACTORS = {
     "other_head": ("otherhead", "unit_head", "other"),
 }
 
+# A 整改成效 statement long enough for a close-out request (closeouts.MIN_STATEMENT).
+STATEMENT = "管网改造全部完成，经第三方检测水质达标，群众回访满意率98%。"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -114,6 +119,14 @@ def new_task(flow, status="in_progress", deadline_on=DEADLINE, level="listed", *
     return task
 
 
+def closeout_input(files=None, statement=STATEMENT, **fields):
+    """A close-out request as a unit would fill it in: the statement, 100 %, one evidence file of its own."""
+    from tracker.services.tasks import closeouts
+
+    files = [upload("验收报告.pdf", PDF)] if files is None else files
+    return closeouts.CloseoutInput(statement=statement, files=files, **fields)
+
+
 def add_pending_extension(flow, task, requested=date(2026, 12, 31)):
     """Give the task a pending extension request."""
     db.session.add(ExtensionRequest(task=task, requested_by_id=flow["users"]["lead_head"],
@@ -133,7 +146,8 @@ def add_evidence(flow, task):
     db.session.commit()
 
 
-COUNTED = (AuditEntry, Notification, ProgressReport, Milestone, Urge, ExtensionRequest, CloseoutRequest, Attachment)
+COUNTED = (AuditEntry, Notification, ProgressReport, Milestone, Urge, ExtensionRequest, CloseoutRequest, Attachment,
+           TaskDispatch, TaskReturn, DeadlineAdjustment)
 
 
 def snapshot(task_id):
@@ -142,7 +156,8 @@ def snapshot(task_id):
     task = db.session.get(RectificationTask, task_id)
     counts = {model.__name__: db.session.scalar(db.select(db.func.count()).select_from(model)) for model in COUNTED}
     requests = sorted((type(r).__name__, r.id, r.status) for r in task.extension_requests + task.closeout_requests)
-    return (task.status, task.version, task.deadline_on, task.owner_id, task.percent_done, counts, requests)
+    return (task.status, task.version, task.deadline_on, task.owner_id, task.percent_done, task.lead_unit_id,
+            [u.id for u in task.co_units], task.title, [(m.title, m.due_on) for m in task.milestones], counts, requests)
 
 
 def audit_actions(task_id):

@@ -36,7 +36,8 @@ COUNTER = "figures"
 FIGURE_TABLES = frozenset({
     "tasks", "task_co_units", "milestones", "progress_reports", "attachments", "extension_requests",
     "closeout_requests", "urges", "units", "users", "indicators", "indicator_results", "indicator_co_units",
-    "assessment_periods", "office_settings", "indicator_marks", "task_result_links",
+    "assessment_periods", "office_settings", "indicator_marks", "task_result_links", "task_dispatches",
+    "deadline_adjustments", "task_returns",
 })
 # A user's sign-in, language or password changes no figure; these do (names in lists, who sees what).
 USER_FIGURE_FIELDS = ("display_name", "title", "role", "unit_id", "is_active", "is_principal")

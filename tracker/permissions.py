@@ -106,6 +106,23 @@ def can_view(user, task):
     return False
 
 
+def is_former_lead_unit(user, task):
+    """A unit user whose unit led the task before the office moved it: they read their own reports, nothing else."""
+    from .models import TaskDispatch
+
+    if not (user and user.is_authenticated and user.is_unit_user and user.unit_id) or task.involves_unit(user.unit_id):
+        return False
+    return db.session.scalar(select(TaskDispatch.id).where(
+        TaskDispatch.task_id == task.id, TaskDispatch.unit_id == user.unit_id).limit(1)) is not None
+
+
+def can_view_report(user, report):
+    """May `user` read this progress report (and its files): whoever sees the task, and a former lead unit its own."""
+    if can_view(user, report.task):
+        return True
+    return report.unit_id == user.unit_id and is_former_lead_unit(user, report.task)
+
+
 def can_name_leader(user, person):
     """May `user` see this person named as a responsible leader (a filter line, an export)?
 
@@ -145,6 +162,11 @@ def can_manage_office_settings(user):
 
 def can_manage_jobs(user):
     """Scheduled jobs and the outbox: run now, resend, retry (the office's)."""
+    return has_role(user, ADMIN, SUPERVISOR)
+
+
+def can_view_returns(user):
+    """The returns (申请调整) counted per unit are read by the office and the administrator."""
     return has_role(user, ADMIN, SUPERVISOR)
 
 
@@ -200,10 +222,17 @@ ACTION_STATUSES = {
     "request_closeout": ("in_progress",),
     "review_closeout": ("pending_review",),
     "request_extension": ("in_progress",),
-    "review_extension": ("in_progress",),
+    # A unit asking for close-out may keep its extension request waiting: the office still decides it.
+    "review_extension": ("in_progress", "pending_review"),
     "cancel": OPEN_STATUSES,
     # Under review the unit has done its part; urging it then would be noise.
     "urge": ("assigned", "in_progress"),
+    # After dispatch the office corrects what it got wrong (a draft is simply edited).
+    "correct": ("assigned", "returned", "in_progress", "pending_review"),
+    "return_task": ("assigned",),  # 申请调整: only before 签收
+    "decide_return": ("returned",),
+    "add_milestone": OPEN_STATUSES,
+    "change_milestone": OPEN_STATUSES,
 }
 ACTION_NAMES = {
     "edit": _l("Edit"),
@@ -218,9 +247,27 @@ ACTION_NAMES = {
     "review_extension": _l("Decide on the extension"),
     "cancel": _l("Cancel the task"),
     "urge": _l("Urge"),
+    "correct": _l("Correct the task"),
+    "return_task": _l("Return for adjustment"),
+    "decide_return": _l("Answer the return"),
+    "add_milestone": _l("Add a milestone"),
+    "change_milestone": _l("Move or delete a milestone"),
 }
-_OFFICE_ACTIONS = ("edit", "dispatch", "review_closeout", "review_extension", "cancel", "urge")
-_LEAD_HEAD_ACTIONS = ("accept", "plan_milestone", "request_closeout", "request_extension")
+_OFFICE_ACTIONS = ("edit", "dispatch", "review_closeout", "review_extension", "cancel", "urge", "correct",
+                   "decide_return", "add_milestone", "change_milestone")
+_LEAD_HEAD_ACTIONS = ("accept", "plan_milestone", "request_closeout", "request_extension", "return_task")
+# Why an action is impossible in a status, saying what to do instead (the generic message otherwise).
+_STATE_HINTS = {
+    ("correct", "draft"): _l("This task is still a draft: edit it instead."),
+    ("correct", "closed"): _l("A closed-out task is no longer corrected: its record stays as it was approved. "
+                              "Create a new task if more work is needed."),
+    ("correct", "cancelled"): _l("A cancelled task is no longer corrected. Create a new task if the work is "
+                                 "still needed."),
+    ("return_task", "in_progress"): _l("The task was already accepted, so it can no longer be returned. Ask the "
+                                       "supervision office to correct it, or request an extension."),
+    ("return_task", "pending_review"): _l("The task was already accepted, so it can no longer be returned."),
+    ("return_task", "returned"): _l("The task was already returned; the supervision office will answer."),
+}
 WHO_MAY = {
     "office": _l("Only the supervision office may do this."),
     "lead_head": _l("Only the head of the lead unit may do this."),
@@ -253,6 +300,9 @@ def role_denial(user, action, task):
 def state_denial(action, task):
     """Why `action` is impossible in the task's current state, or None when it is possible."""
     if task.status not in ACTION_STATUSES[action]:
+        hint = _STATE_HINTS.get((action, task.status))
+        if hint is not None:
+            return hint
         return _l("“%(action)s” is not possible while the task is “%(status)s”.",
                   action=ACTION_NAMES[action], status=task.status_label)
     if action == "request_extension" and task.pending_extension is not None:

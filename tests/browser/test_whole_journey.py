@@ -122,7 +122,8 @@ def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
     head.set_input_files("#files", pdf_file("通水调试记录.pdf", "Water supply test record"))
     submit(head)
     open_action(head, "request_closeout")
-    head.fill("#summary", "工程完工，已通水")
+    head.fill("#summary", "管网工程全部完工并通水，经水质检测和入户回访，饮水安全问题已解决")
+    head.fill("#percent_done", "100")
     head.set_input_files("#files", pdf_file("竣工验收单.pdf", "Acceptance"))
     submit(head)
 
@@ -137,7 +138,7 @@ def test_from_the_ranking_sheet_to_the_ledger(browser, journey, tmp_path):
     submit(office, "#reject")
     head.goto(task_url)
     open_action(head, "request_closeout")
-    head.fill("#summary", "已补充水质检测报告")
+    head.fill("#summary", "已补充水质检测报告，检测结果全部达标，群众饮水安全得到保障")
     head.set_input_files("#files", pdf_file("水质检测报告.pdf", "Water quality report"))
     submit(head)
     office.goto(task_url)

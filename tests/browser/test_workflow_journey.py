@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.conftest import screenshot
+from tracker.seeding import demo_files
 
 pytestmark = pytest.mark.browser
 
@@ -24,31 +25,9 @@ EVIDENCE_NAME = "排涝泵站验收记录.pdf"
 TASK_URL = re.compile(r"/tasks/(\d+)$")
 
 
-def small_pdf(text):
-    """A small, valid one-page PDF whose page says `text` (ASCII), with a correct xref table."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def pdf_file(name, text):
     """A file for set_input_files, as a user would pick it from disk."""
-    return {"name": name, "mimeType": "application/pdf", "buffer": small_pdf(text)}
+    return {"name": name, "mimeType": "application/pdf", "buffer": demo_files.pdf([text])}
 
 
 def unread(page):
@@ -189,7 +168,9 @@ def test_office_and_unit_carry_a_task_to_close_out(page_for, live_server):
 
     # Close-out: asked, rejected with a reason, asked again from a phone, approved.
     open_action(head, "request_closeout")
-    head.fill("#summary", "泵站机组已更换，排水管网疏通完毕")
+    head.fill("#summary", "泵站机组已全部更换，主干排水管网疏通完毕，经汛期检验城区未再出现积水")
+    head.fill("#percent_done", "100")
+    head.locator("fieldset", has_text="完成泵站机组招标").get_by_label("已完成").check()
     head.set_input_files("#files", pdf_file("竣工验收报告.pdf", "Completion report"))
     submit(head)
     assert "待审核销号" in head.locator("main").inner_text()
@@ -209,7 +190,7 @@ def test_office_and_unit_carry_a_task_to_close_out(page_for, live_server):
     assert "缺少第三方排水能力检测报告" in phone.locator("#timeline").inner_text()
     screenshot(phone, "workflow-07-rejected-task-phone")
     open_action(phone, "request_closeout")
-    phone.fill("#summary", "已补充第三方排水能力检测报告")
+    phone.fill("#summary", "已补充第三方排水能力检测报告，检测结论为排水能力达到设计标准")
     phone.set_input_files("#files", pdf_file("排水能力检测报告.pdf", "Drainage capacity test"))
     screenshot(phone, "workflow-07-closeout-form-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the form scrolls sideways on a phone"
@@ -224,23 +205,23 @@ def test_office_and_unit_carry_a_task_to_close_out(page_for, live_server):
     assert timeline(office) == [
         ("created", "创建任务"), ("dispatched", "交办任务"), ("accepted", "签收任务"),
         ("milestone_planned", "添加时间节点"), ("reported", "报送进展"), ("extension_requested", "申请延期"),
-        ("extension_approved", "同意延期"), ("urged", "已催办"), ("closeout_requested", "申请销号"),
+        ("extension_approved", "同意延期"), ("urged", "已催办"), ("milestone_done", "完成时间节点"),
+        ("closeout_requested", "申请销号"),
         ("closeout_rejected", "销号被退回"), ("closeout_requested", "申请销号"), ("closeout_approved", "同意销号"),
     ]
     screenshot(office, "workflow-08-closed")
 
-    # The evidence downloads intact, for the office.
+    # The evidence opens intact in the browser, for the office, sandboxed (a PDF is shown, not downloaded).
     link = office.locator("#timeline a", has_text=EVIDENCE_NAME)
-    with office.expect_download() as info:
-        link.click()
-    download = info.value
-    assert download.suggested_filename == EVIDENCE_NAME
-    with open(download.path(), "rb") as handle:
-        content = handle.read()
-    assert content == evidence["buffer"]
-    text = subprocess.run(["pdftotext", download.path(), "-"], capture_output=True, check=True, text=True).stdout
-    assert "Pump station acceptance record" in text
+    assert link.get_attribute("target") == "_blank"
     file_url = live_server + link.get_attribute("href")
+    shown = office.request.get(file_url)
+    assert shown.headers["content-disposition"].startswith("inline")
+    assert shown.headers["content-security-policy"].startswith("sandbox")
+    content = shown.body()
+    assert content == evidence["buffer"]
+    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    assert "Pump station acceptance record" in text
 
     # The unit's staff sees the task; the head of another unit sees neither it nor its files.
     staff = page_for("unitstaff", width=390, height=844)

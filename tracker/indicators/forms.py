@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
 from ..models.task import LEVELS, SOURCES
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
+from ..tasks.forms import MILESTONE_HELP
 
 
 def _int_or_none(value):
@@ -122,6 +123,8 @@ class DraftRowForm(Form):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     problem = TextAreaField(_l("Problem"), render_kw={"rows": 4})
     measures = TextAreaField(_l("Measures"), render_kw={"rows": 2})
+    milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 2, "placeholder": "2026-07-31 …"},
+                               description=MILESTONE_HELP)
     lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validate_choice=False)
     co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 4},
                                    validate_choice=False)

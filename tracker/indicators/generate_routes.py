@@ -107,7 +107,8 @@ def inputs_from(form):
             lead_unit_id=row.lead_unit.data, co_unit_ids=row.co_units.data or [],
             responsible_leader_id=row.responsible_leader.data, deadline_on=row.deadline_on.data,
             supervision_level=row.supervision_level.data, source="indicator",
-            duplicate_reason=row.duplicate_reason.data), link_task_id=row.link_task.data or None))
+            duplicate_reason=row.duplicate_reason.data), link_task_id=row.link_task.data or None,
+            milestone_text=row.milestones.data))
     return positions, inputs
 
 

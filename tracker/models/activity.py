@@ -19,8 +19,15 @@ ACTIONS = {
     "extension_requested": _l("Extension requested"),
     "extension_approved": _l("Extension approved"),
     "extension_rejected": _l("Extension rejected"),
+    "extension_withdrawn": _l("Extension request withdrawn"),
     "urged": _l("Urged"),
     "cancelled": _l("Cancelled"),
+    "corrected": _l("Corrected by the office"),
+    "returned": _l("Return requested"),
+    "reassigned": _l("Reassigned to another unit"),
+    "insisted": _l("Return not accepted"),
+    "milestone_moved": _l("Milestone moved"),
+    "milestone_removed": _l("Milestone deleted"),
 }
 
 

@@ -9,6 +9,7 @@ from .types import UTCDateTime, utcnow
 STATUSES = {
     "draft": _l("Draft"),
     "assigned": _l("To accept"),
+    "returned": _l("Returned for adjustment"),
     "in_progress": _l("In progress"),
     "pending_review": _l("Pending close-out review"),
     "closed": _l("Closed out"),
@@ -16,7 +17,9 @@ STATUSES = {
 }
 # 回头看 of a closed task against a later period of its indicator (services/indicators/continuity.py).
 RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
-OPEN_STATUSES = ("draft", "assigned", "in_progress", "pending_review")
+OPEN_STATUSES = ("draft", "assigned", "returned", "in_progress", "pending_review")
+# Dispatched and not yet accepted: the lead unit has it to accept (签收) or has sent it back (申请调整).
+TO_ACCEPT_STATUSES = ("assigned", "returned")
 FINISHED_STATUSES = ("closed", "cancelled")
 
 SOURCES = {
@@ -33,6 +36,8 @@ REQUEST_STATUSES = {
     "rejected": _l("Rejected"),
     "withdrawn": _l("Withdrawn"),
 }
+# Evidence the browser shows itself, under a sandboxing Content-Security-Policy (tasks.routes.view_file).
+INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 LEVELS = {
     "normal": _l("Normal"),
     "key": _l("Key"),
@@ -74,7 +79,9 @@ class RectificationTask(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    dispatched_at = db.Column(UTCDateTime)
+    dispatched_at = db.Column(UTCDateTime)  # the first dispatch
+    # The latest (re)dispatch: a return reassigned or insisted on, a lead unit corrected (services/tasks/dispatches).
+    last_dispatched_at = db.Column(UTCDateTime)
     accepted_at = db.Column(UTCDateTime)
     closeout_requested_at = db.Column(UTCDateTime)
     # The local date of that request, kept beside it so list filters can compare it with
@@ -234,6 +241,11 @@ class Attachment(db.Model):
     closeout_request = db.relationship("CloseoutRequest", back_populates="attachments")
 
     @property
+    def opens_inline(self):
+        """Images and PDFs open in the browser (in a sandbox); other types are downloaded."""
+        return self.content_type in INLINE_TYPES
+
+    @property
     def size_label(self):
         """The size in KB or MB, for lists of files."""
         if self.size_bytes >= 1024 * 1024:
@@ -251,6 +263,8 @@ class ExtensionRequest(db.Model):
     requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
     current_deadline_on = db.Column(db.Date, nullable=False)
     requested_deadline_on = db.Column(db.Date, nullable=False)
+    # The date the office granted: later than the deadline then, no later than the one asked (partial extension).
+    approved_deadline_on = db.Column(db.Date)
     reason = db.Column(db.Text, nullable=False)
     status = db.Column(db.String(20), nullable=False, default="pending")  # pending/approved/rejected
     decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
@@ -261,6 +275,18 @@ class ExtensionRequest(db.Model):
     task = db.relationship("RectificationTask", back_populates="extension_requests")
     requested_by = db.relationship("User", foreign_keys=[requested_by_id])
     decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def granted_deadline_on(self):
+        """The deadline an approval set: the office's date (rows from before partial approvals: the date asked)."""
+        if self.status != "approved":
+            return None
+        return self.approved_deadline_on or self.requested_deadline_on
+
+    @property
+    def is_partial(self):
+        """Approved to an earlier date than the one asked."""
+        return self.status == "approved" and self.granted_deadline_on < self.requested_deadline_on
 
     @property
     def status_label(self):
@@ -276,8 +302,12 @@ class CloseoutRequest(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     task_id = db.Column(db.Integer, db.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True)
     requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
-    summary = db.Column(db.Text, nullable=False)
+    summary = db.Column(db.Text, nullable=False)  # 整改成效: what the rectification achieved
     deadline_in_force_on = db.Column(db.Date, nullable=False)  # decides 按期完成
+    percent_done = db.Column(db.Integer)  # as the unit stated it in the request
+    percent_reason = db.Column(db.Text)  # why close-out is asked below 100 %
+    # What the unit chose for its extension request pending at the time: "withdraw" or "wait" (None: there was none).
+    extension_choice = db.Column(db.String(10))
     status = db.Column(db.String(20), nullable=False, default="pending")  # pending/approved/rejected
     decided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     decided_at = db.Column(UTCDateTime)
@@ -288,11 +318,30 @@ class CloseoutRequest(db.Model):
     requested_by = db.relationship("User", foreign_keys=[requested_by_id])
     decided_by = db.relationship("User", foreign_keys=[decided_by_id])
     attachments = db.relationship("Attachment", back_populates="closeout_request", order_by="Attachment.id")
+    milestone_notes = db.relationship("CloseoutMilestoneNote", back_populates="closeout_request",
+                                      order_by="CloseoutMilestoneNote.id", cascade="all, delete-orphan")
 
     @property
     def status_label(self):
         """Human label of the request's status."""
         return REQUEST_STATUSES.get(self.status, self.status)
+
+
+class CloseoutMilestoneNote(db.Model):
+    """What a close-out request said about one milestone open at the time: done now, or why it stays open."""
+
+    __tablename__ = "closeout_milestone_notes"
+    __table_args__ = (db.UniqueConstraint("closeout_request_id", "milestone_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    closeout_request_id = db.Column(db.Integer, db.ForeignKey("closeout_requests.id", ondelete="CASCADE"),
+                                    nullable=False, index=True)
+    milestone_id = db.Column(db.Integer, db.ForeignKey("milestones.id", ondelete="CASCADE"), nullable=False)
+    is_done = db.Column(db.Boolean, nullable=False)
+    note = db.Column(db.Text, nullable=False)
+
+    closeout_request = db.relationship("CloseoutRequest", back_populates="milestone_notes")
+    milestone = db.relationship("Milestone")
 
 
 class Urge(db.Model):

@@ -6,120 +6,52 @@ and close-out requests with their decisions, urges, cancellation. Playing it
 writes what the workflow would have written: the status and its timestamps,
 the records, one audit entry per step, and inbox messages for recent steps.
 """
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .. import clock
 from ..extensions import db
 from ..models import (
     AuditEntry,
+    CloseoutMilestoneNote,
     CloseoutRequest,
     ExtensionRequest,
     Milestone,
     Notification,
     ProgressReport,
     RectificationTask,
+    TaskReturn,
     Urge,
 )
-
-# Days relative to today. milestones: (due, done or None); reports: (day, percent done);
-# extensions: (asked, new deadline, decided or None, outcome); closeouts: (asked, decided or None, outcome).
-SCENARIOS = {
-    "draft": {"created": -2, "deadline": 60},
-    "assigned_new": {"created": -6, "dispatched": -3, "deadline": 57},
-    "assigned_stale": {"created": -23, "dispatched": -20, "deadline": 40},
-    "on_track": {"created": -50, "dispatched": -49, "accepted": -47, "deadline": 45,
-                 "milestones": [(-30, -31), (15, None), (40, None)], "reports": [(-40, 20), (-25, 45), (-6, 60)]},
-    "due_soon": {"created": -80, "dispatched": -79, "accepted": -77, "deadline": 4,
-                 "milestones": [(-50, -51), (3, None)], "reports": [(-60, 30), (-30, 60), (-4, 85)]},
-    "overdue": {"created": -90, "dispatched": -89, "accepted": -86, "deadline": -9,
-                "milestones": [(-60, -61), (-20, -22), (-9, None)], "reports": [(-70, 20), (-45, 40), (-10, 55)],
-                "urges": [-5, -2]},
-    "overdue_long": {"created": -120, "dispatched": -118, "accepted": -110, "deadline": -30,
-                     "milestones": [(-80, -81), (-50, None), (-30, None)],
-                     "reports": [(-95, 15), (-60, 30), (-40, 35)], "urges": [-25, -15, -3]},
-    "milestone_late": {"created": -60, "dispatched": -59, "accepted": -57, "deadline": 50,
-                       "milestones": [(-35, -36), (-6, None), (30, None)], "reports": [(-45, 25), (-8, 40)]},
-    "silent": {"created": -70, "dispatched": -69, "accepted": -66, "deadline": 35,
-               "milestones": [(-40, -41), (20, None)], "reports": [(-50, 20), (-19, 35)]},
-    "extended": {"created": -100, "dispatched": -99, "accepted": -96, "deadline": -8,
-                 "milestones": [(-60, -61), (-25, -26)], "reports": [(-80, 20), (-50, 45), (-20, 55), (-3, 70)],
-                 "extensions": [(-14, 25, -11, "approved")]},
-    "extension_pending": {"created": -75, "dispatched": -74, "accepted": -72, "deadline": 6,
-                          "milestones": [(-30, -31), (5, None)], "reports": [(-50, 30), (-5, 65)],
-                          "extensions": [(-2, 36, None, "pending")]},
-    "reopened": {"created": -85, "dispatched": -84, "accepted": -81, "deadline": 20,
-                 "milestones": [(-50, -51), (-25, -26)], "reports": [(-60, 40), (-24, 95), (-7, 98)],
-                 "closeouts": [(-20, -17, "rejected")]},
-    "review": {"created": -80, "dispatched": -79, "accepted": -77, "deadline": 10,
-               "milestones": [(-50, -51), (-10, -11)], "reports": [(-55, 40), (-30, 80), (-4, 100)],
-               "closeouts": [(-3, None, "pending")]},
-    "review_late": {"created": -95, "dispatched": -94, "accepted": -90, "deadline": -6,
-                    "milestones": [(-60, -61), (-6, -5)], "reports": [(-60, 40), (-20, 80), (-3, 100)],
-                    "urges": [-4], "closeouts": [(-2, None, "pending")]},
-    "closed_on_time": {"created": -150, "dispatched": -149, "accepted": -146, "deadline": -45,
-                       "milestones": [(-100, -101), (-70, -72)], "reports": [(-120, 30), (-90, 70), (-62, 100)],
-                       "closeouts": [(-60, -55, "approved")]},
-    "closed_late": {"created": -160, "dispatched": -158, "accepted": -152, "deadline": -50,
-                    "milestones": [(-110, -111), (-60, -61)],
-                    "reports": [(-130, 20), (-100, 50), (-58, 100), (-38, 100)], "urges": [-45],
-                    "closeouts": [(-55, -52, "rejected"), (-36, -33, "approved")]},
-    "closed_extended": {"created": -140, "dispatched": -139, "accepted": -137, "deadline": -70,
-                        "milestones": [(-100, -101), (-75, -76)], "reports": [(-130, 25), (-100, 60), (-45, 100)],
-                        "extensions": [(-78, -40, -75, "approved")], "closeouts": [(-42, -39, "approved")]},
-    "cancelled": {"created": -40, "dispatched": -39, "deadline": 50, "cancelled": -30},
-    "cancelled_active": {"created": -70, "dispatched": -69, "accepted": -67, "deadline": 40,
-                         "milestones": [(-40, -41), (20, None)], "reports": [(-50, 20)], "cancelled": -20},
-}
-# Local time of each kind of step, so one day's steps come in a believable order.
-HOURS = {
-    "created": time(9), "urged": time(9, 30), "extension_requested": time(10), "closeout_requested": time(10),
-    "dispatched": time(10, 30), "milestone_done": time(11), "accepted": time(15), "milestone_planned": time(15, 20),
-    "cancelled": time(15, 30),
-    "reported": time(16), "extension_decided": time(16, 30), "closeout_decided": time(16, 30),
-    "co_reported": time(17),
-}
-NOTIFY_DAYS = 30  # older steps left no message in the demo inboxes
-READ_AFTER_DAYS = 7  # messages older than this have been read
-
-MILESTONE_TITLES = ("制定整改方案，明确责任分工和时间节点", "完成阶段性整改任务并报送进展",
-                    "全面完成整改，提交销号材料")
-DISPATCH_NOTE = "请于3个工作日内签收，并按要求制定整改方案、明确时间节点。"
-REPORT_TEXTS = (
-    (25, "已召开专题会议研究部署，制定整改工作方案，明确分管领导、责任股室和完成时限。"),
-    (50, "整改工作有序推进，已完成现场摸排和问题清单梳理，正在组织实施，累计完成约{pct}%。"),
-    (80, "主体工作推进过半，单位每周调度一次，累计完成约{pct}%，剩余任务已倒排工期。"),
-    (99, "整改已基本完成，正在开展自查验收和佐证材料整理。"),
-    (100, "整改任务已全部完成，经单位自查验收合格，相关佐证材料已整理上传。"),
+from . import demo_files
+from .demo_corrections import CorrectionSteps
+from .demo_scenarios import (
+    CLOSEOUT_FILES,
+    CLOSEOUT_MILESTONE_NOTE,
+    CLOSEOUT_SUMMARY,
+    CO_REPORT_TEXT,
+    DECISION_NOTES,
+    DISPATCH_NOTE,
+    EXTENSION_NOTE,
+    EXTENSION_REASON,
+    EXTENSION_WITHDRAWN,
+    HOURS,
+    LEAD_HEAD_EVENTS,
+    MILESTONE_NOTE,
+    MILESTONE_TITLES,
+    NOTIFY_DAYS,
+    OFFICE_EVENTS,
+    PERCENT_REASON,
+    READ_AFTER_DAYS,
+    REPORT_PHOTO,
+    REPORT_TEXTS,
+    REWORK_TEXT,
+    SCENARIOS,
+    URGE_TEXTS,
 )
-REWORK_TEXT = "已按销号审核意见补充整改前后对比照片和群众回访记录，正在完善佐证材料。"
-CO_REPORT_TEXT = "{unit}按照职责分工配合推进，已提供相关数据资料并参加联合现场检查。"
-MILESTONE_NOTE = "已按节点完成，相关材料已报送。"
-CLOSEOUT_SUMMARY = "已按整改方案完成全部整改措施，经自查验收合格，佐证材料已上传，申请销号。"
-DECISION_NOTES = {
-    "approved": "经审核，整改措施落实到位，佐证材料齐全，同意销号。",
-    "approved_late": "整改已完成，同意销号；该任务超期完成，纳入月度通报。",
-    "rejected": "佐证材料不完整，缺少整改前后对比照片和群众回访记录，请补充后重新申请。",
-}
-EXTENSION_REASON = "受施工条件和项目审批进度影响，原定时限内无法完成全部整改，申请延期。"
-EXTENSION_NOTE = "同意延期，请按新的时间节点倒排工期，确保按期完成。"
-URGE_TEXTS = (
-    "该任务已超过整改时限，请于3个工作日内报送整改进展及情况说明。",
-    "再次催办：请单位主要负责人亲自调度，加快整改进度。",
-    "第三次催办：该任务严重滞后，已报分管县领导，将在月度通报中点名。",
-)
-# Inbox messages of the demo: who gets one for which step, and its title.
-LEAD_HEAD_EVENTS = {
-    "dispatched": "新任务待签收：{task}", "urged": "催办：{task}", "closeout_approved": "销号申请已通过：{task}",
-    "closeout_rejected": "销号申请被退回：{task}", "extension_approved": "延期申请已批准：{task}",
-    "cancelled": "任务已撤销：{task}",
-}
-OFFICE_EVENTS = {
-    "accepted": "任务已签收：{task}", "closeout_requested": "销号申请待审核：{task}",
-    "extension_requested": "延期申请待审核：{task}",
-}
+
 AUDIT_OBJECT_TYPES = {
     ProgressReport: "progress_report", Milestone: "milestone", Urge: "urge",
-    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request",
+    ExtensionRequest: "extension_request", CloseoutRequest: "closeout_request", TaskReturn: "task_return",
 }
 
 
@@ -157,14 +89,16 @@ def varied(scenario, shift, lift):
         "milestones": [(day(due), day(done)) for due, done in scenario.get("milestones", ())],
         "reports": [(day(when), percent if percent == 100 else min(percent + lift, 99))
                     for when, percent in scenario.get("reports", ())],
-        "extensions": [(day(asked), day(until), day(decided), outcome)
-                       for asked, until, decided, outcome in scenario.get("extensions", ())],
+        "extensions": [(day(asked), day(until), day(decided), outcome, *(day(granted) for granted in rest))
+                       for asked, until, decided, outcome, *rest in scenario.get("extensions", ())],
         "closeouts": [(day(asked), day(decided), outcome) for asked, decided, outcome in scenario.get("closeouts", ())],
         "urges": [day(when) for when in scenario.get("urges", ())],
+        "adjustments": [(day(when), until) for when, until in scenario.get("adjustments", ())],
+        **{key: scenario[key] for key in ("closeout_milestones", "closeout_extension") if key in scenario},
     }
 
 
-class _Player:
+class _Player(CorrectionSteps):
     """Plays one task's scenario, adding the rows each step would have added."""
 
     def __init__(self, spec, scenario, code, units, people, period, results, today):
@@ -173,8 +107,9 @@ class _Player:
             spec, scenario, code, units, people, today)
         self.period = period
         self.result = results[spec["indicator"]] if spec["source"] == "indicator" else None
-        self.lead = units[spec["lead"]]
-        self.head = people.heads[spec["lead"]]
+        # A task reassigned after a return was first dispatched to the unit that returned it.
+        self.lead = units[spec.get("moved_from", spec["lead"])]
+        self.head = people.heads[self.lead.name]
         self.audits = []  # (moment, actor, action, from, to, reason, record)
         self.milestones = []
         self.requests = {}
@@ -248,7 +183,7 @@ class _Player:
             if request[1] is not None:
                 steps.append(("closeout_decided", request[1], request))
         steps += [("urged", day, number) for number, day in enumerate(scenario.get("urges", ()))]
-        return steps
+        return steps + self.correction_steps()
 
     def audit(self, moment, actor, action, from_status, to_status, reason=None, record=None):
         """Queue the audit entry of one step (written once records have ids)."""
@@ -287,6 +222,7 @@ class _Player:
     def _dispatched(self, moment, day, _detail):
         """下发: the office sends the draft to the lead unit."""
         self.task.dispatched_at = moment
+        self.record_dispatch(moment, self.task.created_by, "dispatch", DISPATCH_NOTE)
         self.move(moment, self.task.created_by, "dispatched", ("draft",), "assigned", DISPATCH_NOTE)
         self.notify(moment, day, "dispatched")
 
@@ -311,6 +247,9 @@ class _Player:
         report = self.add(ProgressReport(unit_id=self.lead.id, author_id=task.owner.id, body=text.format(pct=percent),
                                          percent_done=percent, created_at=moment))
         task.percent_done, task.last_reported_at = percent, moment
+        if percent >= 95:  # the report that says the work is done shows it
+            demo_files.store(task, task.owner, REPORT_PHOTO, demo_files.png(48, 32, (135, 190, 235), (90, 150, 80)),
+                             moment, f"{self.code}/report/{day}", report=report)
         self.move(moment, task.owner, "reported", ("in_progress",), reason=f"{self.lead.name}：{percent}%",
                   record=report)
 
@@ -348,22 +287,56 @@ class _Player:
         record, outcome = self.requests[request], request[3]
         record.status, record.decided_by_id, record.decided_at = outcome, self.people.supervisor.id, moment
         record.decision_note = EXTENSION_NOTE
-        change = f"{self.task.deadline_on.isoformat()} → {record.requested_deadline_on.isoformat()}"
+        granted = self.today + timedelta(days=request[4]) if len(request) > 4 else record.requested_deadline_on
+        change = f"{self.task.deadline_on.isoformat()} → {granted.isoformat()}"
+        if granted != record.requested_deadline_on:
+            change += f"（申请至{record.requested_deadline_on.isoformat()}）"
         if outcome == "approved":
-            self.task.deadline_on = record.requested_deadline_on
+            record.approved_deadline_on = self.task.deadline_on = granted
         self.move(moment, self.people.supervisor, f"extension_{outcome}", ("in_progress",),
                   reason=f"{change}：{EXTENSION_NOTE}", record=record)
         self.notify(moment, day, f"extension_{outcome}")
 
     def _closeout_requested(self, moment, day, request):
-        """The head asks for close-out (销号)."""
-        self.requests[request] = self.add(CloseoutRequest(
-            requested_by_id=self.head.id, summary=CLOSEOUT_SUMMARY, deadline_in_force_on=self.task.deadline_on,
-            status="pending", created_at=moment))
-        self.task.closeout_requested_at = moment
+        """The head asks for close-out (销号) with its evidence and, the last time, answers for what is still open."""
+        task, scenario = self.task, self.scenario
+        is_last = request == scenario["closeouts"][-1]
+        choice = scenario.get("closeout_extension") if is_last else None
+        record = self.requests[request] = self.add(CloseoutRequest(
+            requested_by_id=self.head.id, summary=CLOSEOUT_SUMMARY, deadline_in_force_on=task.deadline_on,
+            status="pending", created_at=moment, percent_done=task.percent_done,
+            percent_reason=PERCENT_REASON if task.percent_done < 100 else None, extension_choice=choice))
+        db.session.flush()
+        lines = (f"{self.code} acceptance record", f"Requested {clock.to_local(moment).date().isoformat()}")
+        demo_files.store(task, self.head, CLOSEOUT_FILES[0], demo_files.pdf(lines), moment,
+                         f"{self.code}/closeout/{day}", closeout_request=record)
+        demo_files.store(task, self.head, CLOSEOUT_FILES[1], demo_files.png(64, 40, (150, 200, 240), (70, 140, 70)),
+                         moment, f"{self.code}/closeout/{day}", closeout_request=record)
+        for index, reason in (scenario.get("closeout_milestones", {}) if is_last else {}).items():
+            milestone = self.milestones[index]
+            if reason is None:
+                milestone.done_at, milestone.done_by_id, milestone.done_note = moment, self.head.id, \
+                    CLOSEOUT_MILESTONE_NOTE
+                self.move(moment, self.head, "milestone_done", ("in_progress",),
+                          reason=f"{milestone.title}：{CLOSEOUT_MILESTONE_NOTE}", record=milestone)
+            record.milestone_notes.append(CloseoutMilestoneNote(milestone=milestone, is_done=reason is None,
+                                                                note=reason or CLOSEOUT_MILESTONE_NOTE))
+        if choice == "withdraw":
+            self._extension_withdrawn(moment, day)
+        task.closeout_requested_at = moment
         self.move(moment, self.head, "closeout_requested", ("in_progress",), "pending_review", CLOSEOUT_SUMMARY,
-                  self.requests[request])
+                  record)
         self.notify(moment, day, "closeout_requested")
+
+    def _extension_withdrawn(self, moment, day):
+        """The head withdraws the extension request still waiting, as it asks for close-out."""
+        pending = next(record for record in self.requests.values()
+                       if isinstance(record, ExtensionRequest) and record.status == "pending")
+        pending.status, pending.decided_by_id, pending.decided_at = "withdrawn", self.head.id, moment
+        pending.decision_note = EXTENSION_WITHDRAWN
+        self.move(moment, self.head, "extension_withdrawn", ("in_progress",),
+                  reason=f"{pending.requested_deadline_on.isoformat()}：{EXTENSION_WITHDRAWN}", record=pending)
+        self.notify(moment, day, "extension_withdrawn")
 
     def _closeout_decided(self, moment, day, request):
         """The office approves (closed) or rejects (back to work) the close-out."""

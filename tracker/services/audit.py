@@ -10,6 +10,7 @@ OBJECT_TYPES = {
     "Urge": "urge",
     "ExtensionRequest": "extension_request",
     "CloseoutRequest": "closeout_request",
+    "TaskReturn": "task_return",
 }
 
 

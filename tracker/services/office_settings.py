@@ -93,6 +93,9 @@ SETTINGS = (
             _l("A task without a report for this many days shows yellow."), minimum=1, maximum=180),
     Setting("ALERT_MAX_ROWS", "lights", _l("Weekly alert: most tasks listed per mail"),
             _l("Longer lists end with a link to the whole list."), minimum=5, maximum=500),
+    Setting("CLOSEOUT_REQUIRES_EVIDENCE", "tasks", _l("Close-out needs evidence attached to the request"),
+            _l("A close-out request must carry at least one evidence file of its own; files of earlier "
+               "reports are listed for the reviewer but do not count."), kind="bool"),
     Setting("NOTICE_REPLY_DAYS", "tasks", _l("Notices: days to reply"),
             _l("The reply date (回告期限) a 督办/催办通知单 gets unless the office sets another, in calendar days."),
             minimum=1, maximum=60),

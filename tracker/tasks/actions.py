@@ -3,19 +3,20 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services.tasks import notices, progress, reviews, workflow
+from ..services.tasks import closeouts, notices, progress, reviews, workflow
 from . import bp
 from .forms import (
     AcceptForm,
     CancelForm,
-    CloseoutRequestForm,
     DecisionForm,
     DispatchForm,
+    ExtensionDecisionForm,
     ExtensionRequestForm,
     MilestoneDoneForm,
     MilestoneForm,
     ReportForm,
     UrgeForm,
+    closeout_form,
 )
 from .routes import load_task, perform
 
@@ -70,26 +71,42 @@ def report(task_id):
 @bp.route("/<int:task_id>/closeout", **FORM_OPTIONS)
 @login_required
 def request_closeout(task_id):
-    """The lead unit asks for close-out with a summary and evidence."""
+    """The lead unit asks for close-out: its results, its own evidence, an answer for each open item."""
     task = load_task(task_id)
-    form = versioned(CloseoutRequestForm, task)
+    facts = closeouts.form_facts(task)
+    values = {"version": task.version, "percent_done": task.percent_done} if request.method == "GET" else {}
+    form = closeout_form(facts.open_milestones, facts.pending_extension is not None, **values)
     return perform(task, "request_closeout", form,
-                   lambda: reviews.request_closeout(current_user, task, form.summary.data,
-                                                             form.files.data, form.version.data),
-                   _("Close-out was requested; the supervision office will review it."), multipart=True)
+                   lambda: closeouts.request_closeout(current_user, task, closeout_input(form, facts),
+                                                      form.version.data),
+                   _("Close-out was requested; the supervision office will review it."),
+                   template="tasks/closeout_request.html", multipart=True, facts=facts)
+
+
+def closeout_input(form, facts):
+    """The CloseoutInput the close-out form describes."""
+    answers = {}
+    for milestone in facts.open_milestones:
+        choice, note = form.milestone_fields(milestone)
+        answers[milestone.id] = closeouts.MilestoneAnswer({"done": True, "open": False}.get(choice.data), note.data)
+    return closeouts.CloseoutInput(
+        statement=form.summary.data, percent_done=form.percent_done.data, percent_reason=form.percent_reason.data,
+        milestones=answers, extension_choice=form.extension_choice.data if "extension_choice" in form else None,
+        files=form.files.data)
 
 
 @bp.route("/<int:task_id>/closeout/review", **FORM_OPTIONS)
 @login_required
 def review_closeout(task_id):
-    """The supervision office approves or rejects the close-out."""
+    """The supervision office reviews the close-out, seeing the whole task above its decision."""
     task = load_task(task_id)
     form = versioned(DecisionForm, task)
+    summary = closeouts.review_summary(task) if task.pending_closeout is not None else None
     return perform(task, "review_closeout", form,
                    lambda: reviews.decide_closeout(current_user, task, bool(form.approve.data),
                                                             form.note.data, form.version.data),
                    _("The close-out was approved.") if form.approve.data else _("The close-out was rejected."),
-                   pending=task.pending_closeout)
+                   template="tasks/closeout_review.html", pending=task.pending_closeout, summary=summary)
 
 
 @bp.route("/<int:task_id>/extension", **FORM_OPTIONS)
@@ -107,14 +124,17 @@ def request_extension(task_id):
 @bp.route("/<int:task_id>/extension/review", **FORM_OPTIONS)
 @login_required
 def review_extension(task_id):
-    """The supervision office approves or rejects the extension."""
+    """The supervision office approves the extension, to the date asked or an earlier one, or rejects it."""
     task = load_task(task_id)
-    form = versioned(DecisionForm, task)
+    pending = task.pending_extension
+    asked = pending.requested_deadline_on if pending is not None else None
+    form = ExtensionDecisionForm(version=task.version, granted_on=asked) if request.method == "GET" else \
+        ExtensionDecisionForm()
     return perform(task, "review_extension", form,
-                   lambda: reviews.decide_extension(current_user, task, bool(form.approve.data),
-                                                             form.note.data, form.version.data),
+                   lambda: reviews.decide_extension(current_user, task, bool(form.approve.data), form.note.data,
+                                                    form.version.data, form.granted_on.data),
                    _("The extension was approved.") if form.approve.data else _("The extension was rejected."),
-                   pending=task.pending_extension)
+                   pending=pending)
 
 
 @bp.route("/<int:task_id>/cancel", **FORM_OPTIONS)

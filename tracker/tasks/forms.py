@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -41,6 +42,9 @@ class TokenForm(FlaskForm):
     form_token = HiddenField(default=_new_token, validators=[InputRequired()])
 
 
+MILESTONE_HELP = _l("One a line: the due date, a space, the deliverable, e.g. “2026-07-31 完成整改方案”.")
+
+
 class TaskForm(FlaskForm):
     """New draft task, or edit a draft (a new one carries a one-time token: sent twice, saved once)."""
 
@@ -57,14 +61,61 @@ class TaskForm(FlaskForm):
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
     deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
+    milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 3, "placeholder": "2026-07-31 …"},
+                               description=MILESTONE_HELP)
     submit = SubmitField(_l("Save draft"))
 
     def set_choices(self, units, leaders):
         """Fill the unit and leader lists."""
-        self.lead_unit.choices = [("", "—")] + [(u.id, u.name) for u in units]
-        self.co_units.choices = [(u.id, u.name) for u in units]
-        self.responsible_leader.choices = [("", "—")] + [
-            (u.id, f"{u.display_name} ({u.title})" if u.title else u.display_name) for u in leaders]
+        set_unit_choices(self, units, leaders)
+
+
+def set_unit_choices(form, units, leaders):
+    """Fill a task form's lead unit, co-unit and leader lists."""
+    form.lead_unit.choices = [("", "—")] + [(u.id, u.name) for u in units]
+    form.co_units.choices = [(u.id, u.name) for u in units]
+    form.responsible_leader.choices = [("", "—")] + [
+        (u.id, f"{u.display_name} ({u.title})" if u.title else u.display_name) for u in leaders]
+
+
+class CorrectionForm(VersionedForm):
+    """调整: the office corrects a dispatched task; a moved deadline needs the reason."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
+    problem = TextAreaField(_l("Problem"), render_kw={"rows": 3})
+    measures = TextAreaField(_l("Measures"), render_kw={"rows": 3})
+    lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validators=[InputRequired()],
+                            description=_l("A new lead unit receives the task anew, to accept it and name its owner."))
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 6})
+    responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
+    deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
+    supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()))
+    reason = TextAreaField(_l("Reason for the correction"), render_kw={"rows": 2},
+                           description=_l("Required when the deadline moves; kept in the deadline history."))
+    submit = SubmitField(_l("Save the correction"))
+
+    def set_choices(self, units, leaders):
+        """Fill the unit and leader lists."""
+        set_unit_choices(self, units, leaders)
+
+
+class ReturnForm(VersionedForm):
+    """申请调整: the lead unit's head returns a task before accepting it."""
+
+    reason = TextAreaField(_l("Why should the task be adjusted?"), render_kw={"rows": 3},
+                           description=_l("e.g. which unit's job it is; the supervision office reassigns it or "
+                                          "insists."))
+    submit = SubmitField(_l("Return for adjustment"))
+
+
+class ReturnDecisionForm(VersionedForm):
+    """The office's answer to a return: reassign to another unit, or insist."""
+
+    new_lead_unit = SelectField(_l("Reassign to"), coerce=_int_or_none)
+    note = TextAreaField(_l("Note to the unit"), render_kw={"rows": 3},
+                         description=_l("Required when insisting: say why the task stays with the unit."))
+    reassign = SubmitField(_l("Reassign"))
+    insist = SubmitField(_l("Insist"))
 
 
 class DispatchForm(VersionedForm):
@@ -95,11 +146,42 @@ class ReportForm(TokenForm):
 
 
 class CloseoutRequestForm(VersionedForm):
-    """Request close-out with a summary and evidence."""
+    """Request close-out: the results, the percent done, evidence of its own; closeout_form() adds the open items."""
 
-    summary = TextAreaField(_l("Summary of the rectification"), validators=[InputRequired()], render_kw={"rows": 5})
-    files = MultipleFileField(_l("Evidence files"))
+    summary = TextAreaField(_l("Results of the rectification"), validators=[InputRequired()], render_kw={"rows": 5},
+                            description=_l("At least 20 characters: what was done, what changed, how it was checked."))
+    percent_done = IntegerField(_l("Percent done"), validators=[InputRequired(), NumberRange(0, 100)],
+                                render_kw={"min": 0, "max": 100})
+    percent_reason = TextAreaField(_l("Why close-out below 100 percent"), render_kw={"rows": 2},
+                                   description=_l("Needed only when the percent done is below 100."))
+    files = MultipleFileField(_l("Evidence files of this request"))
     submit = SubmitField(_l("Request close-out"))
+
+    def milestone_fields(self, milestone):
+        """The (choice, note) fields of one open milestone."""
+        return self[f"milestone_{milestone.id}"], self[f"milestone_{milestone.id}_note"]
+
+
+MILESTONE_CHOICES = [("done", _l("Done")), ("open", _l("Not done"))]
+EXTENSION_CHOICES = [("withdraw", _l("Withdraw the extension request")),
+                     ("wait", _l("Keep it waiting for the office's decision"))]
+
+
+def closeout_form(open_milestones, extension_pending, **values):
+    """The close-out form with a choice and a note for each open milestone, and the extension choice when one waits.
+
+    The choices are checked by the service (validate_choice off), so an unanswered one gets its own message.
+    """
+    fields = {}
+    for milestone in open_milestones:
+        fields[f"milestone_{milestone.id}"] = RadioField(milestone.title, choices=MILESTONE_CHOICES,
+                                                         validate_choice=False, validators=[Optional()])
+        fields[f"milestone_{milestone.id}_note"] = TextAreaField(
+            _l("What was delivered, or why it is not done"), render_kw={"rows": 2})
+    if extension_pending:
+        fields["extension_choice"] = RadioField(_l("Your extension request"), choices=EXTENSION_CHOICES,
+                                                validate_choice=False, validators=[Optional()])
+    return type("CloseoutForm", (CloseoutRequestForm,), fields)(**values)
 
 
 class DecisionForm(VersionedForm):
@@ -107,6 +189,17 @@ class DecisionForm(VersionedForm):
 
     note = TextAreaField(_l("Reason / note"), render_kw={"rows": 3},
                          description=_l("Required when rejecting."))
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+
+class ExtensionDecisionForm(DecisionForm):
+    """Approve an extension to a date of the office's choosing, or reject it."""
+
+    granted_on = DateField(_l("Approved deadline"), validators=[Optional()],
+                           description=_l("After the current deadline and no later than the date asked."))
+    # Declared again after granted_on: a form lists its fields in the order they were made.
+    note = TextAreaField(_l("Reason / note"), render_kw={"rows": 3}, description=_l("Required when rejecting."))
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
@@ -141,6 +234,15 @@ class MilestoneForm(TokenForm):
     title = StringField(_l("Milestone"), validators=[InputRequired(), Length(max=300)])
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
     submit = SubmitField(_l("Plan milestone"))
+
+
+class MilestoneChangeForm(FlaskForm):
+    """The office moves (or renames) an open milestone, or deletes it."""
+
+    title = StringField(_l("Milestone"), validators=[InputRequired(), Length(max=300)])
+    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    save = SubmitField(_l("Save"))
+    delete = SubmitField(_l("Delete the milestone"))
 
 
 class MilestoneDoneForm(FlaskForm):

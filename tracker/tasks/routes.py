@@ -1,4 +1,5 @@
 """Task routes: the list, the task page, new and edited drafts, and evidence downloads."""
+from dataclasses import replace
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -8,7 +9,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
-from ..services.tasks import action_views, attachments, drafts, lights, notices, queries, timeline
+from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, notices, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
 from .forms import TaskForm
@@ -81,7 +82,14 @@ def index():
 @login_required
 def detail(task_id):
     """Everything about one task on one screen, with the actions the user may take."""
-    task = load_task(task_id)
+    try:
+        task = queries.get_task(current_user, task_id)
+    except PermissionDenied:
+        # A unit the office took the task from still reads its own reports.
+        former = queries.former_unit_reports(current_user, task_id) or abort(403)
+        return render_template("tasks/former.html", task=former[0], reports=former[1])
+    if task is None:
+        abort(404)
     printable = notices.notices_of(task) if permissions.can_print_notices(current_user, task) else []
     return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), notices=printable)
 
@@ -97,7 +105,8 @@ def new():
     error = None
     if form.validate_on_submit():
         try:
-            task = drafts.create_draft(current_user, draft_from_form(form), form.form_token.data or "")
+            draft = replace(draft_from_form(form), milestones=milestone_plan(form))
+            task = drafts.create_draft(current_user, draft, form.form_token.data or "")
         except DuplicateSubmission as exc:
             flash(str(exc), "info")
             return redirect(url_for("tasks.index", status="draft"))
@@ -132,6 +141,11 @@ def draft_from_form(form):
     )
 
 
+def milestone_plan(form):
+    """The milestones typed on the new-task form (DomainError on a bad line)."""
+    return milestone_plans.parse_plan(form.milestones.data)
+
+
 def form_data(task):
     """An object the edit form reads its initial values from, named as TaskForm names them."""
     draft = drafts.draft_from_task(task)
@@ -143,18 +157,38 @@ def form_data(task):
     )
 
 
-@bp.route("/files/<int:attachment_id>")
-@login_required
-def download(attachment_id):
-    """Send an evidence file to a user who may see its task; never from static/."""
+# An evidence file shown by the browser is someone's upload: it runs no script, loads nothing, and is
+# never read as another type (a PDF viewer and an image need no more than this).
+INLINE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+def send_evidence(attachment_id, inline):
+    """Send an evidence file to a user who may see its task, never from static/; inline only for images and PDFs."""
     try:
         attachment, path = attachments.get_for_download(current_user, attachment_id)
     except PermissionDenied:
         abort(403)
     if attachment is None or path is None:
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+    inline = inline and attachment.opens_inline
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=not inline,
                          download_name=attachment.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        response.headers["Content-Security-Policy"] = INLINE_POLICY
     return response
+
+
+@bp.route("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    """Download an evidence file (attachment)."""
+    return send_evidence(attachment_id, inline=False)
+
+
+@bp.route("/files/<int:attachment_id>/view")
+@login_required
+def view_file(attachment_id):
+    """Open an image or a PDF in the browser, sandboxed; other types are downloaded."""
+    return send_evidence(attachment_id, inline=True)

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from ... import clock
 from ...extensions import db
 from ...models import Urge
+from ...models.task import TO_ACCEPT_STATUSES
 from .. import DomainError, office_settings
 from .history import History, local_midnight, short_title
 from .weak_section import weak_section
@@ -96,7 +97,7 @@ class Figures:
         self.tasks += 1
         if item.status == "closed":
             self.closed += 1
-        elif item.status == "assigned":
+        elif item.status in TO_ACCEPT_STATUSES:
             self.to_accept += 1
         elif item.status == "pending_review":
             self.pending_review += 1
@@ -198,7 +199,7 @@ def rank_units(items, urges, explain_count):
     """The ranking rows per lead unit, ranked; the bottom ones with overdue tasks flagged for 情况说明."""
     rows = {}
     for item in items:
-        unit = item.task.lead_unit
+        unit = item.unit
         row = rows.setdefault(unit.id, UnitRow(unit_id=unit.id, unit_name=unit.name))
         row.add(item)
     for unit_id, count in urges.items():
@@ -228,9 +229,9 @@ def overdue_rows(items):
         if not item.is_overdue:
             continue
         task = item.task
-        owner = task.owner.display_name if task.owner is not None and item.status != "assigned" else None
+        owner = task.owner.display_name if task.owner is not None and item.status not in TO_ACCEPT_STATUSES else None
         rows.append(OverdueRow(task_id=task.id, code=task.code or "", title=short_title(task.title),
-                               unit_name=task.lead_unit.name, owner_name=owner, deadline_on=item.deadline_on,
+                               unit_name=item.unit.name, owner_name=owner, deadline_on=item.deadline_on,
                                days_late=item.days_late))
     rows.sort(key=lambda row: (-row.days_late, row.unit_name, row.code, row.task_id))
     return rows

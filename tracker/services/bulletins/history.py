@@ -5,8 +5,11 @@ November's bulletin in December must give November's numbers: a task closed on
 3 December was still open on 30 November, a task created in December did not
 exist yet, and an extension approved in December had not moved the deadline.
 Everything here is rebuilt from what the workflow recorded with timestamps:
-audit entries (every status change, from and to), the decided extension
-requests, and the close-out requests.
+audit entries (every status change, from and to), the approved extension
+requests (the date granted, which may be earlier than the one asked; a withdrawn
+or rejected request never moved a deadline), the office's deadline adjustments,
+the close-out requests, and the dispatches (a task moved to another lead unit
+is charged, for the months before, to the unit that had it then).
 
 The rules are the ones of services/tasks/lights.py (DESIGN, Task lifecycle) applied
 on the cut-off day instead of today.
@@ -19,7 +22,15 @@ from sqlalchemy.orm import selectinload
 
 from ... import clock
 from ...extensions import db
-from ...models import AuditEntry, CloseoutRequest, ExtensionRequest, RectificationTask
+from ...models import (
+    AuditEntry,
+    CloseoutRequest,
+    DeadlineAdjustment,
+    ExtensionRequest,
+    RectificationTask,
+    TaskDispatch,
+    Unit,
+)
 from ...models.task import FINISHED_STATUSES
 from ..tasks import lights
 
@@ -38,6 +49,12 @@ class TaskAsOf:
     is_overdue: bool
     days_late: int
     is_on_time: bool
+    lead_unit: object = None  # the lead unit at the cut-off (None: the task's lead unit now)
+
+    @property
+    def unit(self):
+        """The unit the task is charged to at the cut-off."""
+        return self.lead_unit if self.lead_unit is not None else self.task.lead_unit
 
     @property
     def is_closed(self):
@@ -56,7 +73,7 @@ class TaskAsOf:
 
 
 class History:
-    """What was recorded about a set of tasks before a cut-off, loaded in four queries."""
+    """What was recorded about a set of tasks before a cut-off, loaded in seven queries."""
 
     def __init__(self, cutoff, scope_start):
         """Load the tasks that existed before `cutoff` and were not finished before `scope_start`."""
@@ -75,10 +92,28 @@ class History:
             .where(AuditEntry.task_id.in_(ids), AuditEntry.to_status.is_not(None))
             .order_by(AuditEntry.created_at, AuditEntry.id)))
         self.extensions = _grouped(db.session.execute(
-            db.select(ExtensionRequest.task_id, ExtensionRequest.decided_at, ExtensionRequest.requested_deadline_on)
+            # The date the office granted (a partial extension grants less than asked); older rows: the date asked.
+            db.select(ExtensionRequest.task_id, ExtensionRequest.decided_at,
+                      db.func.coalesce(ExtensionRequest.approved_deadline_on,
+                                       ExtensionRequest.requested_deadline_on).label("granted_on"))
             .where(ExtensionRequest.task_id.in_(ids), ExtensionRequest.status == "approved",
                    ExtensionRequest.decided_at < cutoff)
             .order_by(ExtensionRequest.decided_at, ExtensionRequest.id)))
+        adjusted = db.session.execute(
+            db.select(DeadlineAdjustment.task_id, DeadlineAdjustment.created_at.label("decided_at"),
+                      DeadlineAdjustment.new_deadline_on.label("granted_on"))
+            .where(DeadlineAdjustment.task_id.in_(ids), DeadlineAdjustment.created_at < cutoff))
+        # Extensions and the office's adjustments both replace the deadline, whichever came last.
+        for row in adjusted:
+            self.extensions[row.task_id].append(row)
+        for rows in self.extensions.values():
+            rows.sort(key=lambda row: row.decided_at)
+        self.dispatches = _grouped(db.session.execute(
+            db.select(TaskDispatch.task_id, TaskDispatch.dispatched_at, TaskDispatch.unit_id)
+            .where(TaskDispatch.task_id.in_(ids), TaskDispatch.dispatched_at < cutoff)
+            .order_by(TaskDispatch.dispatched_at, TaskDispatch.id)))
+        unit_ids = {row.unit_id for rows in self.dispatches.values() for row in rows}
+        self.units = {unit.id: unit for unit in db.session.scalars(db.select(Unit).where(Unit.id.in_(unit_ids)))}
         self.closeouts = _grouped(db.session.execute(
             db.select(CloseoutRequest.task_id, CloseoutRequest.created_at, CloseoutRequest.decided_at,
                       CloseoutRequest.status, CloseoutRequest.deadline_in_force_on)
@@ -104,8 +139,16 @@ class History:
         deadline = task.original_deadline_on or task.deadline_on
         for extension in self.extensions.get(task.id, ()):
             if extension.decided_at < moment:
-                deadline = extension.requested_deadline_on
+                deadline = extension.granted_on
         return deadline
+
+    def lead_unit_at(self, task, moment):
+        """The unit that led the task at `moment`: that of the latest dispatch before it, else the task's own."""
+        unit_id = None
+        for dispatch in self.dispatches.get(task.id, ()):
+            if dispatch.dispatched_at < moment:
+                unit_id = dispatch.unit_id
+        return self.units.get(unit_id, task.lead_unit)
 
     def _closeout_at(self, task, moment, statuses):
         """The close-out request made before `moment` that was, at `moment`, pending (or decided as `statuses`)."""
@@ -136,7 +179,8 @@ class History:
                              else lights.closeout_requested_in_time(task))
         overdue = status not in FINISHED_STATUSES and as_of > deadline and not timely_review
         return TaskAsOf(task=task, status=status, deadline_on=deadline, as_of=as_of, is_overdue=overdue,
-                        days_late=(as_of - deadline).days if overdue else 0, is_on_time=on_time)
+                        days_late=(as_of - deadline).days if overdue else 0, is_on_time=on_time,
+                        lead_unit=self.lead_unit_at(task, moment))
 
     def snapshots(self, moment, as_of):
         """Every task that counts at `moment`, judged on `as_of`."""

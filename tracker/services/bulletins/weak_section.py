@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ...extensions import db
-from ...models import AssessmentPeriod, IndicatorResult, Unit
+from ...models import AssessmentPeriod, IndicatorResult
 from ...models.task import OPEN_STATUSES, STATUSES
 from .history import short_title
 
@@ -108,7 +108,6 @@ def weak_section(window, snapshots):
         return None
     assessments = weakness.evaluate_period(period, as_of=window.cutoff)
     answering = continuity.answering_tasks(period, statuses=tuple(STATUSES))
-    units = dict(db.session.execute(db.select(Unit.id, Unit.name)).all())
     rows, rechecks = [], []
     for item in assessments:
         tasks = []
@@ -120,14 +119,14 @@ def weak_section(window, snapshots):
                 mark = continuity.mark_against(item, task.origin_rank)
                 if mark:
                     rechecks.append(RecheckRow(code=task.code or "", title=short_title(task.title),
-                                               unit_name=units.get(task.lead_unit_id, ""),
+                                               unit_name=then.unit.name,
                                                indicator_name=item.indicator.name,
                                                origin_period_name=task.origin_period_name, mark=mark))
                 continue
             if task.carried and then.status not in OPEN_STATUSES:
                 continue
             tasks.append(WeakTaskRow(
-                code=task.code or "", title=short_title(task.title), unit_name=units.get(task.lead_unit_id, ""),
+                code=task.code or "", title=short_title(task.title), unit_name=then.unit.name,
                 status=then.status, deadline_on=then.deadline_on, is_overdue=then.is_overdue,
                 days_late=then.days_late, origin_period_name=task.origin_period_name if task.carried else None))
         if item.is_weak:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ... import permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit, Urge, User
-from ...models.task import OPEN_STATUSES, STATUSES
+from ...models.task import OPEN_STATUSES, STATUSES, TO_ACCEPT_STATUSES
 from ..bulletins.figures import Figures, UnitRow, overdue_rows
 from ..bulletins.history import COUNTED_OUT, TaskAsOf
 from ..tasks import lights, queries
@@ -26,7 +26,7 @@ from ..tasks import lights, queries
 T = RectificationTask
 FIGURE_FIELDS = ("tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue", "on_time", "due")
 # The Figures field that counts the tasks of a status.
-STATUS_FIELDS = {"closed": "closed", "assigned": "to_accept", "in_progress": "in_progress",
+STATUS_FIELDS = {"closed": "closed", "assigned": "to_accept", "returned": "to_accept", "in_progress": "in_progress",
                  "pending_review": "pending_review"}
 
 
@@ -61,7 +61,7 @@ def _figure_columns(today):
     return [
         func.count(T.id).label("tasks"),
         _count_if(T.status == "closed").label("closed"),
-        _count_if(T.status == "assigned").label("to_accept"),
+        _count_if(T.status.in_(TO_ACCEPT_STATUSES)).label("to_accept"),
         _count_if(T.status == "in_progress").label("in_progress"),
         _count_if(T.status == "pending_review").label("pending_review"),
         _count_if(lights.overdue_clause(today)).label("overdue"),

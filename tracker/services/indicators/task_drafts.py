@@ -21,7 +21,7 @@ from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Task
 from ...models.task import OPEN_STATUSES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, transaction
-from ..tasks import drafts, workflow
+from ..tasks import drafts, milestone_plans, workflow
 from . import continuity, weakness
 
 
@@ -155,6 +155,7 @@ class DraftInput:
 
     result_id: int
     draft: drafts.TaskDraft
+    milestone_text: str | None = None  # the office's 时间节点, one "date title" a line
     link_task_id: int | None = None  # link the result to this open task instead of creating one
 
 
@@ -224,6 +225,7 @@ def _create_one(actor, item, dispatch, created):
     draft = item.draft
     draft.source, draft.period_id, draft.indicator_result_id = "indicator", item_period_id(item), item.result_id
     try:
+        draft.milestones = milestone_plans.parse_plan(item.milestone_text)
         task = drafts.create_draft(actor, draft)
         if dispatch:
             workflow.dispatch(actor, task)

@@ -28,12 +28,20 @@ AUDIENCES = {
     "extension_requested": ("supervisors",),
     "extension_approved": ("lead_unit", "co_units"),
     "extension_rejected": ("lead_unit",),
+    "extension_withdrawn": ("supervisors", "lead_heads"),
     "urged": ("lead_unit", "listed_leader"),
     "cancelled": ("lead_unit", "co_units", "listed_leader"),
     "milestone_planned": ("co_units",),
     "milestone_done": (),
     "reopened": ("lead_unit", "co_units", "listed_leader"),
     "result_linked": ("lead_unit", "co_units"),
+    # Corrections and returns (services/tasks/corrections, returns); the units a correction took
+    # the task from are told too (also_units).
+    "corrected": ("lead_unit", "co_units", "listed_leader"),
+    "redispatched": ("lead_unit",),
+    "returned": ("supervisors",),
+    "insisted": ("lead_unit",),
+    "milestone_changed": ("lead_unit", "co_units"),
 }
 TITLES = {
     "dispatched": _l("New task to accept: %(task)s"),
@@ -45,12 +53,18 @@ TITLES = {
     "extension_requested": _l("Extension to decide: %(task)s"),
     "extension_approved": _l("Extension approved: %(task)s"),
     "extension_rejected": _l("Extension rejected: %(task)s"),
+    "extension_withdrawn": _l("Extension request withdrawn: %(task)s"),
     "urged": _l("Urged: %(task)s"),
     "cancelled": _l("Task cancelled: %(task)s"),
     "milestone_planned": _l("Milestone planned: %(task)s"),
     "milestone_done": _l("Milestone done: %(task)s"),
     "reopened": _l("Task reopened after the recheck: %(task)s"),
     "result_linked": _l("Task carried into a new period: %(task)s"),
+    "corrected": _l("Task corrected by the supervision office: %(task)s"),
+    "redispatched": _l("New task to accept: %(task)s"),
+    "returned": _l("Task returned for adjustment: %(task)s"),
+    "insisted": _l("Return not accepted, please accept the task: %(task)s"),
+    "milestone_changed": _l("Milestones changed by the supervision office: %(task)s"),
 }
 TITLE_LENGTH = Notification.__table__.c.title.type.length
 
@@ -96,11 +110,11 @@ def audience(task, group):
     raise ValueError(f"unknown audience {group!r}")
 
 
-def recipients(task, event, actor=None):
-    """Everyone concerned by `event` on this task, once each, without the actor, ordered by id."""
+def recipients(task, event, actor=None, also_units=()):
+    """Everyone concerned by `event` on this task (and the users of `also_units`), once each, without the actor."""
     if task.dispatched_at is None:
         return []  # a draft nobody has received concerns nobody outside the office
-    people = {}
+    people = {user.id: user for user in _unit_users(list(also_units))}
     for group in AUDIENCES.get(event, ()):
         for user in audience(task, group):
             people[user.id] = user
@@ -119,10 +133,15 @@ def _locale_of(user):
     return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def notify_task_event(task, event, actor=None, body=None):
-    """Put a message about `event` in the inbox of everyone concerned; returns the new notifications."""
+def notify_task_event(task, event, actor=None, body=None, also_units=(), skip_ids=()):
+    """Put a message about `event` in the inbox of everyone concerned, and of `also_units`' users.
+
+    Users whose id is in `skip_ids` (told already in another message) are left out. Returns the new notifications.
+    """
     created = []
-    for user in recipients(task, event, actor):
+    for user in recipients(task, event, actor, also_units):
+        if user.id in skip_ids:
+            continue
         with force_locale(_locale_of(user)):
             title = str(TITLES[event]) % {"task": task_label(task)}
         note = Notification(user_id=user.id, task_id=task.id, kind=event, title=title[:TITLE_LENGTH],

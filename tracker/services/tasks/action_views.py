@@ -23,13 +23,14 @@ UNIT_VIEWS = {
 }
 OFFICE_VIEWS = {
     "to_dispatch": _l("To dispatch"),
+    "returned": _l("Returned for adjustment"),
     "to_review": _l("Close-out to review"),
     "extensions": _l("Extensions to decide"),
 }
 # The statuses a task can have in each view (mine_clause below says the same in SQL).
 VIEW_STATUSES = {"to_accept": ("assigned",), "to_report": ("in_progress",), "urged": ("assigned", "in_progress"),
-                 "rejected": ("in_progress",), "to_dispatch": ("draft",), "to_review": ("pending_review",),
-                 "extensions": ("in_progress",)}
+                 "rejected": ("in_progress",), "to_dispatch": ("draft",), "returned": ("returned",),
+                 "to_review": ("pending_review",), "extensions": ("in_progress", "pending_review")}
 
 def list_scope_key(user):
     """What, besides the filters, decides which tasks a list holds: the visible tasks and the user's views."""
@@ -81,8 +82,10 @@ def mine_clause(user, view, today):
         return T.status == "draft"
     if view == "to_review":
         return T.status == "pending_review"
+    if view == "returned":
+        return T.status == "returned"
     pending = exists().where(ExtensionRequest.task_id == T.id, ExtensionRequest.status == "pending")
-    return and_(T.status == "in_progress", pending)
+    return and_(T.status.in_(VIEW_STATUSES["extensions"]), pending)
 
 
 def mine_counts(user, today=None):

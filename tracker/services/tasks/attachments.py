@@ -206,7 +206,9 @@ def get_for_download(user, attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         return None, None
-    if not permissions.can_view(user, attachment.task):
+    allowed = permissions.can_view(user, attachment.task) or (
+        attachment.report is not None and permissions.can_view_report(user, attachment.report))
+    if not allowed:
         raise PermissionDenied()
     try:
         path = path_for(attachment.stored_name)

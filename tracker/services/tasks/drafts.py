@@ -14,6 +14,7 @@ from ...models.task import LEVELS, OPEN_STATUSES, SOURCES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, audit
 from ..transaction import optional_text, required_text, saving
+from . import milestone_plans
 from .workflow import authorize, claim_form_token, conflict_message
 
 CODE_PREFIX = "ZG"
@@ -36,6 +37,7 @@ class TaskDraft:
     supervision_level: str = "normal"
     period_id: int | None = None
     indicator_result_id: int | None = None
+    milestones: list = field(default_factory=list)  # (due_on, title): the office's 时间节点, made with the task
     duplicate_reason: str | None = None  # why a second open task for the same indicator and lead unit
 
 
@@ -99,10 +101,11 @@ def _active_unit(unit_id, label):
     return unit
 
 
-def _clean(draft, task_id=None):
+def clean(draft, task_id=None, past_deadline_allowed=False):
     """Validated column values and co-units for a draft; DomainError on the first problem.
 
     `task_id`: the task being edited (its own open task is no duplicate of itself).
+    `past_deadline_allowed`: a correction that keeps an overdue task's deadline as it is.
     """
     lead = _active_unit(draft.lead_unit_id, _("lead unit"))
     co_units = [_active_unit(unit_id, _("co-organizing unit")) for unit_id in dict.fromkeys(draft.co_unit_ids or [])]
@@ -119,7 +122,7 @@ def _clean(draft, task_id=None):
         raise DomainError(_("Unknown supervision level %(value)s.", value=draft.supervision_level))
     if draft.deadline_on is None:
         raise DomainError(_("Choose the deadline."))
-    if draft.deadline_on < clock.today():
+    if draft.deadline_on < clock.today() and not past_deadline_allowed:
         raise DomainError(_("The deadline %(date)s is in the past.", date=draft.deadline_on.isoformat()))
     values = {
         "title": required_text(draft.title, _("Title"), RectificationTask.__table__.c.title.type.length),
@@ -147,7 +150,7 @@ def create_draft(actor, draft, form_token=None):
     """
     if not permissions.can_create_tasks(actor):
         raise PermissionDenied(_("Only the supervision office may create tasks."))
-    values, co_units = _clean(draft)
+    values, co_units = clean(draft)
     for attempt in range(CODE_ATTEMPTS):
         try:
             with saving(conflict=conflict_message):
@@ -162,6 +165,7 @@ def create_draft(actor, draft, form_token=None):
                 audit.record(actor, task, "created", None, "draft",
                              _("Second open task for the indicator: %(reason)s", reason=task.duplicate_reason)
                              if task.duplicate_reason else None)
+                milestone_plans.plan_with_task(actor, task, draft.milestones or ())
             return task
         except IntegrityError:
             # Another supervisor took the same code at the same moment: take the next one.
@@ -173,7 +177,7 @@ def update_draft(actor, task, draft, version=None):
     """Change a draft's details; the audit entry lists what changed."""
     with saving(conflict=conflict_message):
         authorize(actor, "edit", task, version)
-        values, co_units = _clean(draft, task.id)
+        values, co_units = clean(draft, task.id)
         changes = [name for name, value in values.items() if getattr(task, name) != value]
         if [u.id for u in task.co_units] != [u.id for u in co_units]:
             changes.append("co_units")

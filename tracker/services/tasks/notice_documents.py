@@ -101,7 +101,11 @@ def notice_fields(notice):
     """The fields of one notice as it prints today (the task's current text; an urge's late items as kept)."""
     task = notice.task
     office = office_settings.value("ISSUING_OFFICE")
-    revised = notices.revised_on(notice)
+    replaced = notices.superseded_at(notice)
+    revised = notices.revised_on(notice, until=replaced)
+    # The notice in force prints the task as it stands, to its lead unit now (a correction may have
+    # changed it); one replaced by a reassignment stays addressed to the unit it went to.
+    addressee = notice.unit if replaced is not None or notice.kind == "urge" else task.lead_unit
     with force_locale("zh_CN"):
         source = str(task.source_label) + (f"：{task.source_detail}" if task.source_detail else "")
         level = str(task.level_label)
@@ -119,7 +123,7 @@ def notice_fields(notice):
         ("任务名称", docx_tools.one_line(task.title)),
         ("任务来源", docx_tools.one_line(source)),
         ("考核指标", docx_tools.one_line(_indicator(task))),
-        ("牵头单位", docx_tools.one_line(task.lead_unit.name)),
+        ("牵头单位", docx_tools.one_line(addressee.name)),
         ("配合单位", "、".join(docx_tools.one_line(unit.name) for unit in task.co_units) or "—"),
         ("责任领导", _person(task.responsible_leader) or "—"),
         ("责任人", _person(task.owner) or "签收时确定"),
@@ -133,7 +137,7 @@ def notice_fields(notice):
     return NoticeFields(
         kind=notice.kind, title=KIND_TITLES[notice.kind], doc_number=notice.doc_number,
         revised_on=cn_date(revised) if revised else None,
-        addressee=docx_tools.one_line(notice.unit.name) + "：", opening=opening, rows=rows,
+        addressee=docx_tools.one_line(addressee.name) + "：", opening=opening, rows=rows,
         late=_late(notice, task) if notice.kind == "urge" else [], closing=closing, office=office,
         issued_on=cn_date(revised or clock.to_local(notice.issued_at).date()), url=task_url(task),
     )

@@ -13,6 +13,7 @@ existed have none.
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from ... import clock
@@ -23,8 +24,9 @@ from ..documents import numbering
 from . import lights
 
 SERIES = {"dispatch": "notice_dispatch", "urge": "notice_urge"}
-# Audit actions that change what a dispatch notice prints (the office's corrections, issue 15).
-REVISING_ACTIONS = ("corrected",)
+# Audit actions that change what a dispatch notice prints: the office's corrections (deadline, units,
+# leader, level: corrections.py) and its changes to milestones (milestone_plans.py).
+REVISING_ACTIONS = ("corrected", "milestone_moved", "milestone_removed")
 LATEST_REPLY_DAYS = 90  # a reply date further away than this is a typing error
 ATTEMPTS = 5
 
@@ -105,14 +107,27 @@ def late_items(task, today=None):
     return items
 
 
-def revised_on(notice):
-    """For a dispatch notice: the local date of the task's last correction after the notice, else None."""
+def superseded_at(notice):
+    """When a later dispatch notice of the task replaced this one (a reassignment), else None."""
     if notice.kind != "dispatch":
         return None
-    moment = db.session.scalar(
-        db.select(db.func.max(AuditEntry.created_at))
-        .where(AuditEntry.task_id == notice.task_id, AuditEntry.action.in_(REVISING_ACTIONS),
-               AuditEntry.created_at > notice.issued_at))
+    later = or_(SupervisionNotice.issued_at > notice.issued_at,
+                (SupervisionNotice.issued_at == notice.issued_at) & (SupervisionNotice.id > notice.id))
+    return db.session.scalar(
+        db.select(db.func.min(SupervisionNotice.issued_at))
+        .where(SupervisionNotice.task_id == notice.task_id, SupervisionNotice.kind == "dispatch", later))
+
+
+def revised_on(notice, until=None):
+    """For a dispatch notice: the local date of the last correction while it was in force (before `until`)."""
+    if notice.kind != "dispatch":
+        return None
+    query = (db.select(db.func.max(AuditEntry.created_at))
+             .where(AuditEntry.task_id == notice.task_id, AuditEntry.action.in_(REVISING_ACTIONS),
+                    AuditEntry.created_at > notice.issued_at))
+    if until is not None:
+        query = query.where(AuditEntry.created_at <= until)
+    moment = db.session.scalar(query)
     return clock.to_local(moment).date() if moment is not None else None
 
 

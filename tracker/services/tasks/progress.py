@@ -7,13 +7,13 @@ from ...models import Milestone, ProgressReport
 from .. import DomainError, audit
 from ..messaging.notifications import notify_task_event
 from ..transaction import required_text, saving
-from . import attachments
+from . import attachments, milestone_plans
 from .workflow import authorize, claim_form_token, conflict_message
 
 MAX_REPORT = 20000
 
 
-def _percent(value):
+def parse_percent(value):
     """A whole percentage 0–100, or DomainError."""
     try:
         value = int(value)
@@ -32,7 +32,7 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
     """
     authorize(actor, "report", task)
     body = required_text(body, _("Progress"), MAX_REPORT)
-    percent_done = _percent(percent_done)
+    percent_done = parse_percent(percent_done)
     staged = attachments.stage(files)
     with saving(cleanup=lambda: attachments.discard(staged), conflict=conflict_message,
                 after_commit=lambda: attachments.place(staged)):
@@ -56,25 +56,7 @@ def report_progress(actor, task, body, percent_done, files=(), form_token=None):
 
 def plan_milestone(actor, task, title, due_on, form_token=None):
     """The lead unit plans a milestone: a deliverable due on a date between today and the deadline."""
-    with saving(conflict=conflict_message):
-        authorize(actor, "plan_milestone", task)
-        title = required_text(title, _("Milestone"), Milestone.__table__.c.title.type.length)
-        if due_on is None:
-            raise DomainError(_("The milestone needs a due date."))
-        if due_on < clock.today():
-            raise DomainError(_("The due date %(date)s is in the past.", date=due_on.isoformat()))
-        if due_on > task.deadline_on:
-            raise DomainError(_("The due date %(date)s is after the task's deadline %(deadline)s.",
-                                date=due_on.isoformat(), deadline=task.deadline_on.isoformat()))
-        if form_token is not None:
-            claim_form_token(actor, form_token)
-        milestone = Milestone(task_id=task.id, title=title, due_on=due_on, created_at=clock.now())
-        db.session.add(milestone)
-        db.session.flush()
-        reason = f"{due_on.isoformat()} {title}"
-        audit.record(actor, task, "milestone_planned", task.status, task.status, reason, milestone)
-        notify_task_event(task, "milestone_planned", actor, body=reason)
-    return milestone
+    return milestone_plans.plan(actor, task, "plan_milestone", "milestone_planned", title, due_on, form_token)
 
 
 def get_milestone(task, milestone_id):

@@ -8,7 +8,16 @@ from sqlalchemy.orm import selectinload
 
 from ... import caching, clock, permissions
 from ...extensions import db
-from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, TaskResultLink, Unit, User
+from ...models import (
+    AssessmentPeriod,
+    Indicator,
+    IndicatorResult,
+    ProgressReport,
+    RectificationTask,
+    TaskResultLink,
+    Unit,
+    User,
+)
 from ...models.task import FINISHED_STATUSES, LEVELS, OPEN_STATUSES, SOURCES, STATUSES
 from ...models.types import db_int
 from ...models.user import LEADER
@@ -297,3 +306,14 @@ def get_task(user, task_id):
     if not permissions.can_view(user, task):
         raise PermissionDenied()
     return task
+
+
+def former_unit_reports(user, task_id):
+    """(task, its reports by the user's unit) for a unit that led the task before the office moved it; else None."""
+    task = db.session.get(T, task_id)
+    if task is None or not permissions.is_former_lead_unit(user, task):
+        return None
+    reports = db.session.scalars(db.select(ProgressReport).where(
+        ProgressReport.task_id == task.id, ProgressReport.unit_id == user.unit_id)
+        .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())).all()
+    return task, reports

@@ -12,10 +12,12 @@ from ...models import (
     Attachment,
     AuditEntry,
     CloseoutRequest,
+    DeadlineAdjustment,
     ExtensionRequest,
     IndicatorResult,
     Milestone,
     ProgressReport,
+    TaskReturn,
     Unit,
     Urge,
     User,
@@ -32,6 +34,7 @@ RECORD_TYPES = {
     "extension_request": (ExtensionRequest, "extension", "extension_requested"),
     "closeout_request": (CloseoutRequest, "closeout", "closeout_requested"),
     "milestone": (Milestone, "milestone", "milestone_planned"),
+    "task_return": (TaskReturn, "return", "returned"),
 }
 
 
@@ -68,6 +71,13 @@ class DeadlineChange:
     by: User | None
     note: str | None = None
     is_original: bool = False
+    asked_on: object = None  # the date the unit asked for, when the office granted another
+    is_adjustment: bool = False  # moved by the office (调整), not an extension the unit asked for
+
+    @property
+    def is_partial(self):
+        """An extension approved to an earlier date than asked."""
+        return self.asked_on is not None and self.asked_on != self.deadline_on
 
 
 @dataclass
@@ -85,12 +95,13 @@ class TaskPage:
     attachment_count: int = 0
     late_milestone_ids: set = field(default_factory=set)
     returned_closeout: CloseoutRequest | None = None  # the last close-out request, returned, while work goes on
+    pending_return: TaskReturn | None = None  # 申请调整 waiting for the office's answer
 
 
 # The to-one relationships naming a person on the task and its records; each is read through the
 # column of the same name with "_id" (author -> author_id).
 PEOPLE = ("responsible_leader", "owner", "created_by", "author", "urged_by", "requested_by", "decided_by",
-          "done_by", "actor")
+          "done_by", "actor", "adjusted_by")
 
 
 @dataclass
@@ -101,6 +112,7 @@ class TaskRecords:
     entries: list  # audit entries, oldest first
     file_count: int
     unit_heads: list  # the lead unit's active heads (第一责任人), by id
+    adjustments: list = field(default_factory=list)  # the office's deadline adjustments, oldest first
 
 
 def load_records(task):
@@ -117,7 +129,9 @@ def load_records(task):
                for object_type, (model, _, _) in RECORD_TYPES.items()}
     entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.task_id == task.id)
                                  .order_by(AuditEntry.created_at, AuditEntry.id)).all()
-    rows = [row for records in by_type.values() for row in records.values()]
+    adjustments = db.session.scalars(db.select(DeadlineAdjustment).where(DeadlineAdjustment.task_id == task.id)
+                                     .order_by(DeadlineAdjustment.id)).all()
+    rows = [row for records in by_type.values() for row in records.values()] + list(adjustments)
     people, unit_heads = _people(task, rows, entries)
     _hand_out(rows + list(entries) + [task], PEOPLE, people)
     _hand_out_units(task, by_type["progress_report"].values())
@@ -127,7 +141,7 @@ def load_records(task):
     set_committed_value(task, "milestones", milestones)
     set_committed_value(task, "extension_requests", list(by_type["extension_request"].values()))
     set_committed_value(task, "closeout_requests", list(by_type["closeout_request"].values()))
-    return TaskRecords(by_type, entries, file_count, unit_heads)
+    return TaskRecords(by_type, entries, file_count, unit_heads, adjustments)
 
 
 def _people(task, rows, entries):
@@ -215,15 +229,22 @@ def _author(row):
     return None
 
 
-def deadline_history(task):
-    """The original deadline and every approved extension after it, oldest first."""
-    changes = [DeadlineChange(task.original_deadline_on, task.dispatched_at or task.created_at, task.created_by,
-                              is_original=True)]
+def deadline_history(task, adjustments=None):
+    """The original deadline, then every approved extension and every adjustment by the office, oldest first."""
+    if adjustments is None:
+        adjustments = db.session.scalars(db.select(DeadlineAdjustment).where(DeadlineAdjustment.task_id == task.id)
+                                         .order_by(DeadlineAdjustment.id)).all()
+    changes = []
     for request_ in task.extension_requests:
         if request_.status == "approved":
-            changes.append(DeadlineChange(request_.requested_deadline_on, request_.decided_at, request_.decided_by,
-                                          request_.reason))
-    return changes
+            changes.append(DeadlineChange(request_.granted_deadline_on, request_.decided_at, request_.decided_by,
+                                          request_.reason, asked_on=request_.requested_deadline_on))
+    changes += [DeadlineChange(item.new_deadline_on, item.created_at, item.adjusted_by, item.reason,
+                               is_adjustment=True) for item in adjustments]
+    changes.sort(key=lambda change: change.since)
+    original = DeadlineChange(task.original_deadline_on, task.dispatched_at or task.created_at, task.created_by,
+                              is_original=True)
+    return [original, *changes]
 
 
 def task_page(task):
@@ -233,11 +254,17 @@ def task_page(task):
     late = {m.id for m in task.milestones if not m.is_done and m.due_on < today}
     return TaskPage(
         state=lights.task_state(task, today, bool(late)), is_on_time=lights.is_on_time(task),
-        timeline=timeline(task, records), deadlines=deadline_history(task), unit_heads=records.unit_heads,
+        timeline=timeline(task, records), deadlines=deadline_history(task, records.adjustments),
+        unit_heads=records.unit_heads,
         urge_count=len(records.by_type["urge"]), pending_extension=task.pending_extension,
         pending_closeout=task.pending_closeout, attachment_count=records.file_count, late_milestone_ids=late,
-        returned_closeout=returned_closeout(task),
+        returned_closeout=returned_closeout(task), pending_return=_pending_return(records),
     )
+
+
+def _pending_return(records):
+    """The task's return waiting for the office, from the records already loaded."""
+    return next((item for item in records.by_type["task_return"].values() if item.status == "pending"), None)
 
 
 def returned_closeout(task):

@@ -18,7 +18,7 @@ from ...models.user import UNIT_ROLES
 from .. import ConflictError, DomainError, PermissionDenied, audit
 from ..messaging import notifications
 from ..transaction import optional_text, required_text, saving
-from . import notices
+from . import dispatches, notices
 
 
 class DuplicateSubmission(ConflictError):
@@ -70,8 +70,8 @@ def claim_form_token(user, token):
         raise DuplicateSubmission(_("This form was already submitted; it was saved once.")) from None
 
 
-def transition(actor, task, action, to_status, reason=None, obj=None, notify_body=None):
-    """Move the task to `to_status`, audit and notify; the caller has authorized and validated."""
+def transition(actor, task, action, to_status, reason=None, obj=None, notify_body=None, notify=True):
+    """Move the task to `to_status`, audit and notify (unless `notify` is false: the caller tells whom)."""
     from_status = task.status
     task.status = to_status
     task.updated_at = clock.now()
@@ -80,7 +80,8 @@ def transition(actor, task, action, to_status, reason=None, obj=None, notify_bod
     flag_modified(task, "updated_at")
     db.session.flush()
     audit.record(actor, task, action, from_status, to_status, reason, obj)
-    notifications.notify_task_event(task, action, actor, body=notify_body or reason)
+    if notify:
+        notifications.notify_task_event(task, action, actor, body=notify_body or reason)
 
 
 def notice_line(notice, note=None):
@@ -97,7 +98,7 @@ def dispatch(actor, task, version=None, note=None, reply_due_on=None):
         if task.deadline_on < clock.today():
             raise DomainError(_("The deadline %(date)s is in the past. Edit the draft and set a new deadline first.",
                                 date=task.deadline_on.isoformat()))
-        task.dispatched_at = clock.now()
+        dispatches.record(actor, task, "dispatch", note)
         # The deadline the unit receives is the one extensions are measured against.
         task.original_deadline_on = task.deadline_on
         notice = notices.issue_dispatch_notice(actor, task, reply_due_on)
@@ -146,13 +147,28 @@ def urge(actor, task, message, form_token=None, reply_due_on=None):
     return item
 
 
-def withdraw_pending_requests(task, note):
+def withdraw_extension(actor, task, note):
+    """Withdraw the extension request waiting on the task: an event of its own, with its time, never silent."""
+    pending = task.pending_extension
+    if pending is None:
+        return None
+    pending.status, pending.decided_at, pending.decision_note = "withdrawn", clock.now(), note
+    pending.decided_by_id = actor.id if actor is not None else None
+    db.session.flush()
+    text = _("%(date)s: %(note)s", date=pending.requested_deadline_on.isoformat(), note=note)
+    audit.record(actor, task, "extension_withdrawn", task.status, task.status, text, pending)
+    notifications.notify_task_event(task, "extension_withdrawn", actor, body=text)
+    return pending
+
+
+def withdraw_pending_requests(actor, task, note):
     """Close extension and close-out requests left without a decision when the task moves on."""
-    for request_ in (task.pending_extension, task.pending_closeout):
-        if request_ is not None:
-            request_.status = "withdrawn"
-            request_.decided_at = clock.now()
-            request_.decision_note = note
+    withdraw_extension(actor, task, note)
+    request_ = task.pending_closeout
+    if request_ is not None:
+        request_.status = "withdrawn"
+        request_.decided_at = clock.now()
+        request_.decision_note = note
 
 
 def cancel(actor, task, reason, version=None):
@@ -161,6 +177,6 @@ def cancel(actor, task, reason, version=None):
         authorize(actor, "cancel", task, version)
         reason = required_text(reason, _("Reason"))
         task.cancelled_at = clock.now()
-        withdraw_pending_requests(task, _("The task was cancelled."))
+        withdraw_pending_requests(actor, task, _("The task was cancelled."))
         transition(actor, task, "cancelled", "cancelled", reason)
     return task
