@@ -20,9 +20,9 @@ from tests.workflow_helpers import new_task, user
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import AuditEntry, Milestone, SupervisionNotice, Unit
-from tracker.services import DomainError, audit
+from tracker.services import DomainError
 from tracker.services.documents import docx_tools
-from tracker.services.tasks import notice_documents, notices, returns, workflow
+from tracker.services.tasks import corrections, drafts, notice_documents, notices, returns, workflow
 
 BASE = "https://dc.yunxi.gov.cn"
 
@@ -127,10 +127,11 @@ def test_correction_reprints_the_notice_under_its_number_marked_updated(flow, ct
     """After a correction, is the notice printed under the same 文号 with （更新） and the correction's date?"""
     task, notice = dispatched(flow)
     with clock.frozen(clock.now() + timedelta(days=3)):
-        task.title = "农村安全饮水巩固提升（调整后）"
-        audit.record(user(flow, "supervisor"), task, "corrected", task.status, task.status, "任务名称调整")
-        db.session.commit()
+        draft = drafts.draft_from_task(task)
+        draft.title, draft.deadline_on = "农村安全饮水巩固提升（调整后）", date(2026, 10, 31)
+        corrections.correct(user(flow, "supervisor"), task, draft, "县领导批示调整", task.version)
         text = text_of(write(tmp_path, notice_documents.render_pdf(notice), "updated.pdf"))
+    assert "2026年10月31日" in text
     assert "督办〔2026〕1号（更新）2026年6月4日" in text and "农村安全饮水巩固提升（调整后）" in text
     assert notices.latest(task, "dispatch").id == notice.id
     assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionNotice)) == 1
