@@ -27,7 +27,7 @@ LATE_PHRASES = {
     "not_accepted": "任务下发后未签收",
     "overdue": "超过完成时限（{deadline}）仍未完成整改",
     "milestone": "时间节点“{title}”逾期未完成",
-    "silent": "未按要求报送整改进展（上次报送或下发：{since}）",
+    "silent": "未按要求报送整改进展",
 }
 
 
@@ -47,6 +47,7 @@ class NoticeFields:
     opening: str
     rows: list = field(default_factory=list)  # (label, text)
     late: list = field(default_factory=list)  # (what, since)
+    remark: str = ""  # an urge: the office's own words
     closing: str = ""
     office: str = ""
     issued_on: str = ""
@@ -139,6 +140,7 @@ def notice_fields(notice):
         revised_on=cn_date(revised) if revised else None,
         addressee=docx_tools.one_line(addressee.name) + "：", opening=opening, rows=rows,
         late=_late(notice, task) if notice.kind == "urge" else [], closing=closing, office=office,
+        remark=docx_tools.clean(notice.urge.message) if notice.urge is not None else "",
         issued_on=cn_date(revised or clock.to_local(notice.issued_at).date()), url=task_url(task),
     )
 
@@ -169,6 +171,8 @@ def render_docx(notice, config=None):
     docx_tools.add_paragraph(document, number, names["body"], align=center)
     docx_tools.add_paragraph(document, fields.addressee, names["body"])
     docx_tools.add_paragraph(document, fields.opening, names["body"], indent=True)
+    if fields.remark:
+        docx_tools.add_paragraph(document, "催办意见：" + fields.remark, names["body"], indent=True)
     table = docx_tools.new_table(document, [30, 126], font=names["body"])
     for label, text in fields.rows:
         docx_tools.add_row(table, [label, text], names["body"])
