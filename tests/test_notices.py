@@ -232,3 +232,25 @@ def test_two_processes_dispatching_at_once_never_share_a_number(flow, app, tmp_p
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "dispatched")) == 16
+
+
+def test_a_missing_font_sends_the_user_back_with_the_reason_and_no_file(flow, client, auth, base_url):
+    """When a configured font is not installed, is the user told so on the task page instead of given a file?"""
+    client.application.config["BULLETIN_FONT_BODY"] = "No Such Font"
+    with client.application.app_context():
+        task_id = dispatched(flow)[0].id
+    auth.login("supervisor")
+    response = client.get(f"/tasks/{task_id}/notice.pdf", follow_redirects=True)
+    assert response.mimetype == "text/html" and "No Such Font" in response.get_data(as_text=True)
+
+
+def test_a_new_lead_unit_by_correction_reprints_the_notice_to_it_under_the_same_number(flow, ctx, base_url, tmp_path):
+    """After the office corrects the lead unit, does the notice in force go to the new unit, same 文号, （更新）?"""
+    task, notice = dispatched(flow)
+    with clock.frozen(clock.now() + timedelta(hours=2)):
+        draft = drafts.draft_from_task(task)
+        draft.lead_unit_id = flow["units"]["other"]
+        corrections.correct(user(flow, "supervisor"), task, draft, "职责调整", task.version)
+    text = text_of(write(tmp_path, notice_documents.render_pdf(notice), "moved.pdf"))
+    assert "县商务局：" in text and "督办〔2026〕1号（更新）2026年6月1日" in text
+    assert notices.latest(task, "dispatch").id == notice.id
