@@ -101,6 +101,8 @@ def test_urge_notice_says_what_is_late_since_when_and_by_when_to_reply(flow, ctx
     second = workflow.urge(user(flow, "supervisor"), task, "再次催办")
     assert notices.latest(task, "urge").urge_id == second.id
     assert notices.latest(task, "urge").doc_number == "催办〔2026〕2号"
+    task.deadline_on = date(2026, 7, 31)  # extended after the urge: the notice still says what was late then
+    db.session.commit()
     text = text_of(write(tmp_path, notice_documents.render_pdf(notice), "urge.pdf"))
     for expected in ("催办通知单", "催办〔2026〕1号", "超过完成时限（2026年5月20日）仍未完成整改", "2026年5月21日",
                      "时间节点“完成水源地勘察”逾期未完成", "2026年5月11日", "回告期限2026年6月4日",

@@ -67,7 +67,8 @@ def _person(user):
     """A person as printed: name and title (职务)."""
     if user is None:
         return ""
-    return f"{user.display_name}（{user.title}）" if user.title else user.display_name
+    name = docx_tools.one_line(user.display_name)
+    return f"{name}（{docx_tools.one_line(user.title)}）" if user.title else name
 
 
 def _indicator(task):
@@ -92,8 +93,9 @@ def _late(notice, task):
     rows = []
     for item in notice.late_items or []:
         since = date.fromisoformat(item["since"])
+        deadline = date.fromisoformat(item["deadline"]) if item.get("deadline") else task.deadline_on
         phrase = LATE_PHRASES.get(item["what"], item["what"]).format(
-            deadline=cn_date(task.deadline_on), title=docx_tools.one_line(item.get("title", "")), since=cn_date(since))
+            deadline=cn_date(deadline), title=docx_tools.one_line(item.get("title", "")))
         rows.append((phrase, cn_date(since)))
     return rows
 
@@ -116,7 +118,8 @@ def notice_fields(notice):
                    f"按照整改措施和时间节点抓好落实，并于{reply}前将签收及推进情况书面回告{office}。")
         closing = "请于上述期限内回告。逾期未回告的，纳入督查考核。"
     else:
-        opening = (f"你单位牵头办理的“{docx_tools.one_line(task.title)}”整改任务存在以下逾期或滞后情况，"
+        situation = "存在以下逾期或滞后情况" if notice.late_items else "推进缓慢"
+        opening = (f"你单位牵头办理的“{docx_tools.one_line(task.title)}”整改任务{situation}，"
                    f"现予催办。请立即采取措施加快推进，并于{reply}前将整改进展和下步措施书面回告{office}。")
         closing = "对催办后仍无实质进展的，将在月度通报中点名。"
     rows = [

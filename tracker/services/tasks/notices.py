@@ -89,13 +89,14 @@ def _highest(kind, year):
 
 
 def late_items(task, today=None):
-    """What is late on the task today, each with the date since when: [{"what", "since", "title"?}]."""
+    """What is late on the task today, each with the date since when: [{"what", "since", "title"?, "deadline"?}]."""
     today = today or clock.today()
     items = []
     if task.status == "assigned" and task.dispatched_at is not None:
         items.append({"what": "not_accepted", "since": clock.to_local(task.dispatched_at).date().isoformat()})
     if lights.is_overdue(task, today):
-        items.append({"what": "overdue", "since": (task.deadline_on + timedelta(days=1)).isoformat()})
+        items.append({"what": "overdue", "since": (task.deadline_on + timedelta(days=1)).isoformat(),
+                      "deadline": task.deadline_on.isoformat()})
     for milestone in task.milestones:
         if not milestone.is_done and milestone.due_on < today:
             items.append({"what": "milestone", "title": milestone.title,
