@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...extensions import db
@@ -133,8 +134,9 @@ def revised_on(notice, until=None):
 
 
 def notices_of(task):
-    """The task's notices, oldest first."""
+    """The task's notices, oldest first, with the units they went to (one statement for the task page)."""
     return db.session.scalars(db.select(SupervisionNotice).where(SupervisionNotice.task_id == task.id)
+                              .options(joinedload(SupervisionNotice.unit))
                               .order_by(SupervisionNotice.issued_at, SupervisionNotice.id)).all()
 
 
