@@ -135,6 +135,8 @@ class Config:
     YELLOW_SILENT_DAYS = int(os.environ.get("YELLOW_SILENT_DAYS", "14"))
     # A close-out request carries evidence files of its own (earlier reports' files do not count).
     CLOSEOUT_REQUIRES_EVIDENCE = env_bool("CLOSEOUT_REQUIRES_EVIDENCE", True)
+    # Calendar days a lead unit has to accept (签收) a dispatched task; later it is 逾期未签收.
+    ACCEPT_DUE_DAYS = int(os.environ.get("ACCEPT_DUE_DAYS", "3"))
 
     # 督办/催办通知单: the reply date (回告期限) a notice gets unless the office sets one, in calendar days.
     NOTICE_REPLY_DAYS = int(os.environ.get("NOTICE_REPLY_DAYS", "5"))

@@ -21,22 +21,38 @@ MATRIX = {
     "/admin/jobs": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
     "/admin/settings": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
     "/admin/jobs/outbox": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    # Issue 15: the unit's own edit page (name and group robot), the task list's new filters (逾期未签收, the
+    # tasks closed on time the dashboard's cards link to), the form with the unit picker, the ledger.
+    "/admin/units/{unit_water}/edit": {u: 403 for u in ROLES if u != "admin"},
+    "/tasks/?late_accept=1": {},
+    "/tasks/?on_time=1": {},
+    "/tasks/new": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/export.xlsx": {},
+    "/tasks/print": {},
 }
 # The actions added with the jobs requests and the sign-in delays: POST page -> {username: expected status};
 # a missing user is allowed (redirected back, 302).
 ACTIONS = {
     "/admin/users/{supervisor_id}/sign-in-delay": {u: 403 for u in ROLES if u != "admin"},
     "/admin/jobs/outbox/run": {u: 403 for u in ROLES if u not in ("admin", "supervisor")},
+    # Issue 15: the unit's edit page saves its name there and its group robot beside it (an empty name: 400).
+    "/admin/units/{unit_water}/edit": {"admin": 400, **{u: 403 for u in ROLES if u != "admin"}},
+    "/admin/units/{unit_water}/webhook": {u: 403 for u in ROLES if u != "admin"},
 }
 CASES = [(page, user, rules.get(user, 200)) for page, rules in MATRIX.items() for user in ROLES]
 ACTION_CASES = [(page, user, rules.get(user, 302)) for page, rules in ACTIONS.items() for user in ROLES]
+
+
+def ids(world):
+    """The names a page's path may use: task keys, and unit_<key> for units."""
+    return {**world["tasks"], **{f"unit_{key}": unit_id for key, unit_id in world["units"].items()}}
 
 
 @pytest.mark.parametrize("page, username, expected", CASES)
 def test_role_page_matrix(client, auth, world, page, username, expected):
     """Does each role get exactly the pages it may open?"""
     auth.login(username)
-    response = client.get(page.format(**world["tasks"]))
+    response = client.get(page.format(**ids(world)))
     assert response.status_code == expected
 
 
@@ -44,7 +60,7 @@ def test_role_page_matrix(client, auth, world, page, username, expected):
 def test_role_action_matrix(client, auth, world, page, username, expected):
     """Does each role get exactly the new actions it may take (clearing a sign-in delay, run now)?"""
     auth.login(username)
-    response = client.post(page.format(supervisor_id=world["users"]["supervisor"]))
+    response = client.post(page.format(supervisor_id=world["users"]["supervisor"], **ids(world)))
     assert response.status_code == expected
 
 
@@ -102,7 +118,7 @@ def test_closeout_pages_and_evidence_views(client, auth, review_world, page, use
 @pytest.mark.parametrize("page", list(MATRIX))
 def test_anonymous_is_sent_to_login(client, world, page):
     """Is a visitor who has not logged in sent to the login page for every page?"""
-    response = client.get(page.format(**world["tasks"]))
+    response = client.get(page.format(**ids(world)))
     assert response.status_code == 302
     assert "/auth/login" in response.location
 
@@ -261,6 +277,53 @@ def test_a_moved_task_page_shows_the_former_unit_only_its_own_part(client, auth,
     auth.login("otherhead")
     html = client.get("/tasks/{moved}".format(**correction_world)).get_data(as_text=True)
     assert 'id="timeline"' in html and 'id="former-unit"' not in html
+
+
+@pytest.fixture
+def recheck_world(world, app):
+    """The world plus a closed task and an assessment period with one result (issue 14's pages)."""
+    from datetime import date
+
+    from tests.conftest import make_task
+    from tracker.models import AssessmentPeriod, Indicator, IndicatorResult, Unit
+
+    with app.app_context():
+        water = db.session.get(Unit, world["units"]["water"])
+        closed = make_task("已销号的水利任务", water, status="closed")
+        period = AssessmentPeriod(name="2026年前三季度考核", kind="three_quarters", starts_on=date(2026, 1, 1),
+                                  ends_on=date(2026, 9, 30))
+        indicator = Indicator(name="农村安全饮水解困项目完成率", category="社会民生", weight=2)
+        result = IndicatorResult(period=period, indicator=indicator, score=1, rank=12, peer_count=12)
+        db.session.add_all([period, indicator, result])
+        db.session.commit()
+        return {"closed": closed.id, "period": period.id, "result": result.id}
+
+
+# Issue 14: the hand mark of an indicator, reopening a closed task, a follow-up task (office only).
+RECHECK_PAGES = {
+    "/indicators/periods/{period}/results/{result}/mark": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{closed}/reopen": {u: 403 for u in ROLES if u != "supervisor"},
+    "/tasks/{closed}/follow-up": {u: 403 for u in ROLES if u != "supervisor"},
+}
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules.get(user, 200)) for page, rules in RECHECK_PAGES.items()
+                          for user in ROLES])
+def test_recheck_page_matrix(client, auth, recheck_world, page, username, expected):
+    """Does only the office open the hand-mark, reopen and follow-up pages?"""
+    auth.login(username)
+    assert client.get(page.format(**recheck_world)).status_code == expected
+
+
+@pytest.mark.parametrize("page, username, expected",
+                         [(page, user, rules.get(user, 302 if "follow-up" in page else 400))
+                          for page, rules in RECHECK_PAGES.items() for user in ROLES])
+def test_recheck_action_matrix(client, auth, recheck_world, page, username, expected):
+    """Refused (403) to every role but the office; the office's empty mark or reopen is sent back (400), its
+    follow-up made (302, to the new draft)."""
+    auth.login(username)
+    assert client.post(page.format(**recheck_world), data={"version": "1"}).status_code == expected
 
 
 # The task's printed notices (issue 16): the office and the task's units, nobody else; a notice of another

@@ -207,8 +207,8 @@ def test_create_unit_refuses_an_unknown_kind(app, admin):
 def test_rename_unit(app, admin, world):
     """Does renaming keep the unit (and its users) and record the old name?"""
     unit_id = world["units"]["water"]
-    assert admin.get(f"/admin/units/{unit_id}/rename").status_code == 200
-    response = admin.post(f"/admin/units/{unit_id}/rename", data={"name": "县水务局"})
+    assert admin.get(f"/admin/units/{unit_id}/edit").status_code == 200
+    response = admin.post(f"/admin/units/{unit_id}/edit", data={"name": "县水务局"})
     assert response.status_code == 302
     with app.app_context():
         unit = db.session.get(Unit, unit_id)
@@ -220,7 +220,7 @@ def test_rename_unit(app, admin, world):
 
 def test_rename_to_an_existing_name_is_refused(app, admin, world):
     """Is renaming a unit to another unit's name refused with a message?"""
-    response = admin.post(f"/admin/units/{world['units']['water']}/rename", data={"name": "县商务局"})
+    response = admin.post(f"/admin/units/{world['units']['water']}/edit", data={"name": "县商务局"})
     assert response.status_code == 400
     assert "A unit named 县商务局 already exists." in response.get_data(as_text=True)
     with app.app_context():
@@ -271,8 +271,8 @@ def test_services_refuse_a_non_admin_actor(app, world):
 
 ADMIN_URLS = [
     ("get", "/admin/units"), ("get", "/admin/users"), ("get", "/admin/users/new"),
-    ("get", "/admin/units/{water}/rename"), ("get", "/admin/users/{unitstaff}/edit"),
-    ("post", "/admin/units/new"), ("post", "/admin/units/import"), ("post", "/admin/units/{water}/rename"),
+    ("get", "/admin/units/{water}/edit"), ("get", "/admin/users/{unitstaff}/edit"),
+    ("post", "/admin/units/new"), ("post", "/admin/units/import"), ("post", "/admin/units/{water}/edit"),
     ("post", "/admin/units/{water}/active"), ("post", "/admin/users/new"), ("post", "/admin/users/{unitstaff}/edit"),
     ("post", "/admin/users/{unitstaff}/password"), ("post", "/admin/users/{unitstaff}/active"),
 ]

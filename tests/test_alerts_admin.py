@@ -54,6 +54,21 @@ def test_run_now_sends_once_and_resend_needs_confirmation(app, client, auth, ale
         assert [(r.period_key, r.trigger) for r in runs] == [("2026-W48", "admin"), ("2026-W48+r1", "resend")]
 
 
+def test_the_jobs_page_names_only_controls_it_has(app, client, auth, alert_county, smtp_server):
+    """When a week was already sent, does the page say which box to tick and button to press, both on it?"""
+    login(client, auth, "supervisor")
+    client.post("/lang/zh_CN")
+    client.post("/admin/jobs/weekly_alert/run")
+    run_requests(app)
+    client.post("/admin/jobs/weekly_alert/run")
+    run_requests(app)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "如需再次发送，请勾选“再次发送”并点击“重发本周预警”" in page
+    named = set(re.findall(r"“([^”]+)”", page))
+    labels = set(re.findall(r'<(?:button|label)[^>]*>\s*([^<]+?)\s*</(?:button|label)>', page))
+    assert named and named <= labels, named - labels
+
+
 def test_outbox_page_shows_failures_and_retry_delivers(app, client, auth, alert_county):
     """With the mail server down, does the outbox page show the waiting mails and the error, and retry send them?"""
     server = SmtpServer(port=free_port(), sink=MailSink())

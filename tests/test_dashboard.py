@@ -13,7 +13,7 @@ from tests.dashboard_helpers import statements
 from tests.workflow_helpers import TODAY, user
 from tracker import caching, clock
 from tracker.extensions import db
-from tracker.models import AssessmentPeriod, RectificationTask, Urge, User
+from tracker.models import AssessmentPeriod, Bulletin, RectificationTask, Urge, User
 from tracker.services.bulletins import figures
 from tracker.services.bulletins.history import TaskAsOf, local_midnight
 from tracker.services.dashboard import aggregates, overview
@@ -106,9 +106,12 @@ def test_dashboard_figures_are_the_bulletins_own(app, bulletin_county):
         bulletin = figures.gather("2026-12")
         dash = overview.office_dashboard(db.session.scalar(db.select(User).filter_by(username="supervisor")))
     fields = ("unit_name", "rank", "tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue",
-              "on_time", "due", "urges", "needs_explanation")
+              "on_time", "due", "urges")
+    # The same ranking, the worst first: the dashboard reads from the bottom of the bulletin's table up.
     assert [tuple(getattr(row, f) for f in fields) for row in dash.units] == \
-        [tuple(getattr(row, f) for f in fields) for row in bulletin.units]
+        [tuple(getattr(row, f) for f in fields) for row in reversed(bulletin.units)]
+    assert dash.units[0].overdue == max(row.overdue for row in bulletin.units) > dash.units[-1].overdue
+    assert not any(row.needs_explanation for row in dash.units)  # no bulletin issued yet: nobody is marked
     assert (dash.totals.close_rate, dash.totals.on_time_rate) == (bulletin.totals.close_rate,
                                                                   bulletin.totals.on_time_rate)
     assert [(r.title, r.days_late) for r in dash.overdue] == [(r.title, r.days_late) for r in bulletin.overdue]
@@ -120,7 +123,7 @@ def test_sql_rules_agree_with_the_python_ones(app, bulletin_county):
     today = NOW.date()
     with app.app_context():
         tasks = db.session.scalars(db.select(RectificationTask)).all()
-        on_time = set(db.session.scalars(db.select(RectificationTask.id).where(aggregates.on_time_clause())))
+        on_time = set(db.session.scalars(db.select(RectificationTask.id).where(lights.on_time_clause())))
         due = set(db.session.scalars(db.select(RectificationTask.id).where(aggregates.due_clause(today))))
         assert on_time == {t.id for t in tasks if lights.is_on_time(t)} != set()
         as_of = {t.id: TaskAsOf(t, t.status, t.deadline_on, today, False, 0, False) for t in tasks}
@@ -203,11 +206,21 @@ def test_the_unit_chart_draws_the_lowest_units_when_there_are_many(app, client, 
     assert "The 1 unit with the lowest close-out rate, of 2" in html
 
 
-def test_only_the_county_wide_ranking_flags_units_for_an_explanation(app, spread, flow):
-    """Are units flagged for a 情况说明 on the office's whole-county ranking only, not a leader's or a period's?"""
+def test_the_ranking_marks_the_units_the_last_issued_bulletin_asked_to_explain(app, client, spread, flow):
+    """Are the units marked those the last issued bulletin named for a 情况说明, not today's bottom ones?"""
+    water, other = flow["units"]["water"], flow["units"]["other"]
     with app.app_context():
+        assert not any(row.needs_explanation for row in overview.office_dashboard(user(flow, "supervisor")).units)
+        db.session.add_all([
+            Bulletin(month="2026-10", year=2026, issue_no=1, status="issued", explain_unit_ids=f"{water},{other}"),
+            Bulletin(month="2026-11", year=2026, issue_no=2, status="issued", explain_unit_ids=str(other)),
+            Bulletin(month="2026-12", year=2026, issue_no=3, status="draft", explain_unit_ids=str(water)),
+        ])
+        db.session.commit()
         office = overview.office_dashboard(user(flow, "supervisor"))
         leader = overview.office_dashboard(user(flow, "leader"))
-        period = overview.office_dashboard(user(flow, "supervisor"), db.session.get(AssessmentPeriod, spread["period"]))
-    assert [row.unit_name for row in office.units if row.needs_explanation] == ["县商务局", "县水利局"]
-    assert not any(row.needs_explanation for row in leader.units + period.units)
+    assert [row.unit_name for row in office.units if row.needs_explanation] == ["县商务局"]
+    assert [row.unit_name for row in leader.units if row.needs_explanation] in ([], ["县商务局"])
+    login(client, "supervisor")
+    page = client.get("/").get_data(as_text=True)
+    assert "第2期" in page and page.count("需作情况说明") == 1

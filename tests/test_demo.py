@@ -367,6 +367,38 @@ def test_returns_reassignments_and_adjustments(loaded):
     assert {d.task_id for d in all_of(TaskDispatch)} == {t.id for t in tasks.values() if t.dispatched_at}
 
 
+def test_tasks_not_accepted_in_time_and_co_units_told_as_information(loaded):
+    """Does the demo show tasks waiting for 签收 past ACCEPT_DUE_DAYS, and co-unit heads told 配合任务已下发?"""
+    from tracker.services.dashboard import overview
+
+    assert overview.office_dashboard(user("supervisor")).late_accept >= 1
+    dispatched = [n for n in all_of(Notification) if n.kind == "dispatched"]
+    told = [n for n in dispatched if n.title.startswith("配合任务已下发：")]
+    assert told
+    for note in dispatched:
+        task, reader = db.session.get(RectificationTask, note.task_id), db.session.get(User, note.user_id)
+        is_lead = reader.unit_id == task.lead_unit_id
+        assert note.title.startswith("新任务待签收：" if is_lead else "配合任务已下发："), note.title
+        assert is_lead or reader.unit_id in {unit.id for unit in task.co_units}
+
+
+def test_the_later_period_carries_tasks_marks_and_rechecks(loaded):
+    """前三季度: open half-year tasks carried over, one linked, a hand-marked indicator, 回头看 both ways."""
+    from tracker.models import IndicatorMark, TaskResultLink
+    from tracker.services.indicators import board
+
+    later = db.session.scalar(db.select(AssessmentPeriod).where(AssessmentPeriod.name == "2026年前三季度考核"))
+    assert later.kind == "three_quarters" and len(later.results) == 36
+    rows = {row["indicator"]: row for row in board.records(later)}
+    assert sum(bool(row["carried_tasks"]) for row in rows.values()) >= 10
+    water = rows["农村安全饮水解困项目完成率"]
+    assert water["hand_mark"] == "weak" and water["weak"] and not water["reasons"] and "摆尾" in water["note"]
+    assert len(all_of(IndicatorMark)) == 1
+    assert [rows[name]["recheck"] for name in ("安全生产", "城镇新增就业人数")] == ["no_effect", "effective"]
+    (link,) = all_of(TaskResultLink)
+    assert link.result.period_id == later.id and link.result.indicator.name == "服务业增加值增速"
+
+
 def test_tasks_carry_supervision_and_urge_notices_numbered_in_time_order(app, loaded, tmp_path):
     """Does the demo have 督办 and 催办 numbers, counted up in the order things happened, and does one print?"""
     from tracker.models import SupervisionNotice

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, make_user
 from tests.indicator_helpers import TODAY, make_period, sample_bytes, xlsx_bytes
 from tracker import clock
 from tracker.extensions import db
@@ -309,3 +309,90 @@ def test_task_sheet_import_obeys_the_guard(app, second_period, results_county):
         _h1, q3 = periods(second_period)
         assert task.indicator_result.period_id == q3.id and task.source == "indicator"
         assert task.duplicate_reason == "县委常委会要求另立专项"
+
+
+# --- reopening and follow-up after 回头看 -------------------------------------------------------------------
+
+def test_reopen_after_recheck_keeps_past_months_closed(app, client, second_period, results_county):
+    """Reopen the no-effect task in October: refused without a deadline or in the past; then 整改中, told, and
+    September's bulletin rebuilt later still shows it closed then (回头看), October's as carried and open."""
+    from tracker.models import Notification
+    from tracker.services.tasks import reopening
+
+    with app.app_context():
+        actor = office(results_county)
+        task = db.session.get(RectificationTask, second_period["carried"])
+        head = make_user("fgwhead", "unit_head", task.lead_unit)  # 县发展和改革局's head, to be told
+        close(actor, task)
+        with clock.frozen(OCTOBER):
+            for deadline, reason, message in ((None, "仍为弱项", "新完成时限"),
+                                              (OCTOBER.date(), "仍为弱项", "不晚于今天"),
+                                              (date(2026, 12, 31), " ", "不能为空")):
+                with pytest.raises(DomainError) as refused:
+                    reopening.reopen(actor, task, deadline, reason)
+                assert message in str(refused.value)
+                db.session.rollback()
+            assert db.session.get(RectificationTask, task.id).status == "closed"
+            reopening.reopen(actor, task, date(2026, 12, 31), "前三季度仍排名末位，整改成效未显现")
+        task = db.session.get(RectificationTask, task.id)
+        assert task.status == "in_progress" and task.deadline_on == date(2026, 12, 31) and task.closed_at is None
+        entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.task_id == task.id)
+                                   .order_by(AuditEntry.id.desc())).first()
+        assert (entry.action, entry.from_status, entry.to_status) == ("reopened", "closed", "in_progress")
+        told = db.session.scalars(db.select(Notification).where(Notification.task_id == task.id,
+                                                                Notification.kind == "reopened")).all()
+        assert [note.user_id for note in told] == [head.id]
+        with clock.frozen(NOVEMBER):
+            september, october = figures.gather("2026-09"), figures.gather("2026-10")
+        assert task.code in [row.code for row in september.weak.no_effect]
+        row = next(r for r in october.weak.rows if r.name == "民间投资增速")
+        carried = next(t for t in row.tasks if t.code == task.code)
+        assert carried.status == "in_progress" and carried.origin_period_name
+        assert task.code not in [r.code for r in october.weak.no_effect]
+
+
+def test_reopen_and_follow_up_pages(app, client, second_period, results_county):
+    """On the closed task's page the office sees 回头看 and the two buttons; a follow-up draft links back."""
+    with app.app_context():
+        close(office(results_county), db.session.get(RectificationTask, second_period["carried"]))
+    zh_login(client, "supervisor")
+    task_id = second_period["carried"]
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'data-recheck="no_effect"' in page and "整改成效未显现" in page
+    assert f'href="/tasks/{task_id}/reopen"' in page and f'href="/tasks/{task_id}/follow-up"' in page
+    form = client.get(f"/tasks/{task_id}/follow-up").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', form).group(1)
+    made = client.post(f"/tasks/{task_id}/follow-up", data={"version": version})
+    assert made.status_code == 302 and "/edit" in made.headers["Location"]
+    with app.app_context():
+        follow = db.session.scalars(db.select(RectificationTask).where(
+            RectificationTask.follow_up_of_id == task_id)).one()
+        _h1, q3 = periods(second_period)
+        assert follow.status == "draft" and follow.indicator_result.period_id == q3.id
+        assert "回头看" in follow.problem
+    client.post("/auth/logout")
+    zh_login(client, "unithead")
+    assert client.get(f"/tasks/{task_id}/reopen").status_code == 403
+
+
+def test_new_task_form_offers_the_indicator_and_obeys_the_guard(app, client, second_period):
+    """The new-task page: an indicator of the latest period; the same lead unit again needs a reason."""
+    with app.app_context():
+        _h1, q3 = periods(second_period)
+        result = result_of(q3, "民间投资增速")
+        carried = db.session.get(RectificationTask, second_period["carried"])
+        result_id, lead_id, code = result.id, carried.lead_unit_id, carried.code
+    zh_login(client, "supervisor")
+    page = client.get("/tasks/new").get_data(as_text=True)
+    assert f'<option value="{result_id}">民间投资增速（{Q3}）</option>' in page
+    token = re.search(r'name="form_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"title": "民间投资专项攻坚", "lead_unit": lead_id, "deadline_on": "2026-09-30", "source": "indicator",
+            "supervision_level": "normal", "indicator_result": result_id, "form_token": token}
+    refused = client.post("/tasks/new", data=data)
+    assert refused.status_code == 400 and code in refused.get_data(as_text=True)
+    made = client.post("/tasks/new", data={**data, "duplicate_reason": "县政府专题会议要求另立专项"})
+    assert made.status_code == 302
+    with app.app_context():
+        task = db.session.scalars(db.select(RectificationTask)
+                                  .where(RectificationTask.title == "民间投资专项攻坚")).one()
+        assert task.indicator_result_id == result_id and task.period_id == second_period["q3"]

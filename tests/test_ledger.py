@@ -14,7 +14,17 @@ from tests.conftest import DEMO_PASSWORD
 from tests.workflow_helpers import TODAY, new_task, user
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import ProgressReport, Unit
+from tracker.models import (
+    AssessmentPeriod,
+    CloseoutRequest,
+    ExtensionRequest,
+    Indicator,
+    IndicatorResult,
+    Milestone,
+    ProgressReport,
+    Unit,
+    Urge,
+)
 from tracker.services.tasks import ledger, queries
 from tracker.tasks import export_routes
 
@@ -68,20 +78,22 @@ def tasks(app, flow):
         return {key: task.id for key, task in made.items()} | {"other": other.id}
 
 
-def listed_codes(flow, key, **args):
-    """The codes the task list shows the actor for these filters, in its order."""
+def listed_codes(flow, key, filed=False, **args):
+    """The codes the task list shows the actor for these filters, in its order (`filed`: as a ledger files them)."""
     filters, _ = queries.TaskFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
-    return [t.code for t in db.session.scalars(queries.filtered_tasks(user(flow, key), filters))]
+    tasks = db.session.scalars(queries.filtered_tasks(user(flow, key), filters))
+    return [t.code for t in tasks if not filed or filters.status or t.status not in ("draft", "cancelled")]
 
 
 @pytest.mark.parametrize("args", [{}, {"light": "red"}, {"status": "in_progress", "sort": "-deadline"},
-                                  {"q": "泵站"}, {"overdue": "1"}])
+                                  {"q": "泵站"}, {"overdue": "1"}, {"status": "draft"}])
 def test_export_has_the_lists_rows_in_its_order(app, client, flow, tasks, args):
-    """Does the .xlsx hold exactly the tasks the list shows for the same filters, in the same order?"""
+    """Does the .xlsx hold the tasks the list shows for the same filters, in the same order, drafts only if asked?"""
     login(client, "supervisor")
     sheet = workbook(client.get("/tasks/export.xlsx", query_string=args)).worksheets[0]
     with app.app_context():
-        expected = listed_codes(flow, "supervisor", **args)
+        expected = listed_codes(flow, "supervisor", filed=True, **args)
+    assert ("ZG2026-0004" in expected) == (args.get("status") == "draft")
     assert [row[column("code")] for row in data_rows(sheet)] == expected
     assert [row[column("number")] for row in data_rows(sheet)] == list(range(1, len(expected) + 1))
 
@@ -105,7 +117,7 @@ def test_the_sheet_is_formatted_for_handing_upward(app, client, flow, tasks):
         assert [cell.value for cell in sheet[1]] == [str(label) for _name, label, _width in ledger.COLUMNS]
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb.endswith(ledger.BRAND_RED)
-    assert sheet.column_dimensions["C"].width == 34
+    assert sheet.column_dimensions["C"].width == 30
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     first = sheet[2]
     deadline = first[column("deadline_on")]
@@ -171,7 +183,7 @@ def test_print_view_is_the_same_list_on_a4_landscape_without_navigation(app, cli
     stylesheet.close()
     with app.app_context():
         expected = listed_codes(flow, "supervisor", light="red")
-    assert re.findall(r'<td class="code">([^<]*)</td>', html) == expected != []
+    assert re.findall(r'<div class="field code"><span class="label">[^<]*</span>([^<]*)</div>', html) == expected != []
 
 
 def test_print_view_of_a_unit_user_and_its_cut(client, flow, tasks, monkeypatch):
@@ -185,7 +197,7 @@ def test_print_view_of_a_unit_user_and_its_cut(client, flow, tasks, monkeypatch)
 
 
 def test_export_statement_count_does_not_grow_with_rows(app, client, flow, tasks):
-    """Does exporting 25 tasks run as many SQL statements as exporting 5?"""
+    """Does exporting 25 tasks, each with every kind of record, run as many SQL statements as exporting 5?"""
     login(client, "supervisor")
     with app.app_context():
         engine = db.engine
@@ -207,9 +219,20 @@ def test_export_statement_count_does_not_grow_with_rows(app, client, flow, tasks
 
     few = count_export()
     with app.app_context():
+        users, now = flow["users"], clock.now()
         for n in range(20):
             task = new_task(flow, "in_progress", title=f"批量任务{n}", code=f"ZG2026-1{n:03d}")
             task.co_units = [db.session.get(Unit, flow["units"]["other"])]
+            db.session.add_all([
+                Milestone(task_id=task.id, title="节点", due_on=TODAY + timedelta(days=n)),
+                Urge(task_id=task.id, unit_id=flow["units"]["water"], urged_by_id=users["supervisor"], message="催"),
+                ExtensionRequest(task_id=task.id, requested_by_id=users["lead_head"], current_deadline_on=TODAY,
+                                 requested_deadline_on=TODAY + timedelta(days=30), reason="延误"),
+                CloseoutRequest(task_id=task.id, requested_by_id=users["lead_head"], summary="已完成",
+                                deadline_in_force_on=TODAY, status="rejected", decision_note="补充材料"),
+                ProgressReport(task_id=task.id, unit_id=flow["units"]["water"], author_id=users["lead_staff"],
+                               body="进展", percent_done=10, created_at=now),
+            ])
         db.session.commit()
     assert count_export() == few
 
@@ -228,3 +251,55 @@ def test_an_export_too_large_is_refused_with_a_message(client, flow, tasks, monk
     assert response.status_code == 302 and response.location.endswith("/tasks/?status=in_progress")
     assert "3 tasks match" in client.get(response.location).get_data(as_text=True)
     assert client.get("/tasks/export.xlsx?status=closed").status_code == 200
+
+
+def test_the_ledger_has_every_column_an_office_files(app, client, flow):
+    """For a task with milestones, urges, extensions, reports and a close-out, does each column hold its record?"""
+    users = flow["users"]
+    with app.app_context():
+        now = clock.now()
+        period = AssessmentPeriod(name="2026年上半年考核", starts_on=TODAY.replace(month=1), ends_on=TODAY)
+        indicator = Indicator(name="农村自来水普及率", category="社会民生", weight=4)
+        db.session.add_all([period, indicator])
+        db.session.flush()
+        result = IndicatorResult(period_id=period.id, indicator_id=indicator.id, score=2, rank=11, peer_count=12)
+        db.session.add(result)
+        db.session.flush()
+        task = new_task(flow, "closed", title="农村饮水提升", code="ZG2026-0042", source="indicator",
+                        period_id=period.id, indicator_result_id=result.id, problem="=部分村组供水不稳定",
+                        measures="新建加压泵站两座", deadline_on=TODAY + timedelta(days=20),
+                        original_deadline_on=TODAY - timedelta(days=10), closed_at=now, percent_done=100)
+        for due, done in ((-40, True), (-5, True), (10, False)):
+            db.session.add(Milestone(task_id=task.id, title=f"节点{due}", due_on=TODAY + timedelta(days=due),
+                                     done_at=now if done else None))
+        for days in (30, 12):
+            db.session.add(Urge(task_id=task.id, unit_id=flow["units"]["water"], urged_by_id=users["supervisor"],
+                                message="请加快", created_at=now - timedelta(days=days)))
+        for status, asked in (("rejected", 5), ("approved", 20)):
+            db.session.add(ExtensionRequest(task_id=task.id, requested_by_id=users["lead_head"], status=status,
+                                            current_deadline_on=TODAY, requested_deadline_on=TODAY + timedelta(asked),
+                                            reason="工期延误", decided_at=now))
+        for status, summary, note in (("rejected", "第一次申请", "佐证不足"),
+                                      ("approved", "两座泵站已投运，供水稳定", "同意销号")):
+            db.session.add(CloseoutRequest(task_id=task.id, requested_by_id=users["lead_head"], summary=summary,
+                                           deadline_in_force_on=task.deadline_on, status=status, decision_note=note))
+        db.session.add(ProgressReport(task_id=task.id, unit_id=flow["units"]["water"], author_id=users["lead_staff"],
+                                      body="泵站已通水", percent_done=100, created_at=now - timedelta(days=1)))
+        db.session.commit()
+    login(client, "supervisor", english=False)
+    sheet = workbook(client.get("/tasks/export.xlsx")).worksheets[0]
+    row = dict(zip([cell.value for cell in sheet[1]], next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    keys = ("编号", "任务名称", "任务来源", "考核指标", "考核周期", "存在问题", "整改措施")
+    assert {key: row[key] for key in keys} == {
+        "编号": "ZG2026-0042", "任务名称": "农村饮水提升", "任务来源": "考核弱项指标", "考核指标": "农村自来水普及率",
+        "考核周期": "2026年上半年考核", "存在问题": "=部分村组供水不稳定", "整改措施": "新建加压泵站两座"}
+    assert (row["牵头单位"], row["配合单位"], row["责任人"]) == ("县水利局", "城关镇", "waterstaff")
+    assert row["完成时限"].date() == TODAY + timedelta(days=20)
+    assert row["原定完成时限"].date() == TODAY - timedelta(days=10)
+    assert (row["时间节点完成"], row["下一节点时限"].date()) == ("2/3", TODAY + timedelta(days=10))
+    assert (row["催办次数"], row["最近催办"].date()) == (2, TODAY - timedelta(days=12))
+    assert (row["延期申请"], row["最近延期申请"]) == (2, f"已同意，申请延至{TODAY + timedelta(days=20)}")
+    assert (row["最近进展"], row["最近报送日期"].date()) == ("泵站已通水", TODAY - timedelta(days=1))
+    assert (row["销号申请说明"], row["审核意见"]) == ("两座泵站已投运，供水稳定", "已同意：同意销号")
+    cell = sheet.cell(row=2, column=column("problem") + 1)
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)  # formula-like text stays text

@@ -153,7 +153,7 @@ def test_robot_form_on_the_unit_page(app, client, auth, alert_county):
     unit_id = alert_county["units"]["water"]
     auth.login("admin")
     client.post("/lang/en")
-    page = client.get(f"/admin/units/{unit_id}/rename")
+    page = client.get(f"/admin/units/{unit_id}/edit")
     assert page.status_code == 200 and 'name="webhook_url"' in page.get_data(as_text=True)
     bad = client.post(f"/admin/units/{unit_id}/webhook", data={
         "webhook_kind": "wecom", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"})

@@ -214,7 +214,7 @@ def register_template_helpers(app):
     app.jinja_env.globals.update(permissions.template_helpers())
     app.jinja_env.globals.update(
         STATUSES=STATUSES, SOURCES=SOURCES, LEVELS=LEVELS, RECHECKS=RECHECKS, current_language=current_language,
-        LANGUAGES=app.config["LANGUAGES"],
+        LANGUAGES=app.config["LANGUAGES"], status_label=lambda task: task.status_label_for(current_user),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.register(app)

@@ -37,12 +37,12 @@ FIGURE_TABLES = frozenset({
     "tasks", "task_co_units", "milestones", "progress_reports", "attachments", "extension_requests",
     "closeout_requests", "urges", "units", "users", "indicators", "indicator_results", "indicator_co_units",
     "assessment_periods", "office_settings", "indicator_marks", "task_result_links", "task_dispatches",
-    "deadline_adjustments", "task_returns",
+    "deadline_adjustments", "task_returns", "bulletins",
 })
 # A user's sign-in, language or password changes no figure; these do (names in lists, who sees what).
 USER_FIGURE_FIELDS = ("display_name", "title", "role", "unit_id", "is_active", "is_principal")
 # Settings the figures depend on besides the data and the date.
-SETTINGS = ("YELLOW_DUE_DAYS", "YELLOW_SILENT_DAYS", "BULLETIN_EXPLAIN_UNITS", "TIMEZONE")
+SETTINGS = ("YELLOW_DUE_DAYS", "YELLOW_SILENT_DAYS", "ACCEPT_DUE_DAYS", "BULLETIN_EXPLAIN_UNITS", "TIMEZONE")
 
 
 class FigureCache:

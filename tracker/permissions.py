@@ -233,6 +233,9 @@ ACTION_STATUSES = {
     "decide_return": ("returned",),
     "add_milestone": OPEN_STATUSES,
     "change_milestone": OPEN_STATUSES,
+    # 回头看: a closed task whose indicator did not improve goes back to 整改中 (the one edge out of closed).
+    "reopen": ("closed",),
+    "follow_up": ("closed",),
 }
 ACTION_NAMES = {
     "edit": _l("Edit"),
@@ -252,9 +255,11 @@ ACTION_NAMES = {
     "decide_return": _l("Answer the return"),
     "add_milestone": _l("Add a milestone"),
     "change_milestone": _l("Move or delete a milestone"),
+    "reopen": _l("Reopen the task"),
+    "follow_up": _l("Create a follow-up task"),
 }
 _OFFICE_ACTIONS = ("edit", "dispatch", "review_closeout", "review_extension", "cancel", "urge", "correct",
-                   "decide_return", "add_milestone", "change_milestone")
+                   "decide_return", "add_milestone", "change_milestone", "reopen", "follow_up")
 _LEAD_HEAD_ACTIONS = ("accept", "plan_milestone", "request_closeout", "request_extension", "return_task")
 # Why an action is impossible in a status, saying what to do instead (the generic message otherwise).
 _STATE_HINTS = {

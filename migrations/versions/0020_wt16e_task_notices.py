@@ -1,7 +1,7 @@
 """task notices: 督办通知单 / 催办通知单 with their 文号, and the per-year counters that number them
 
 Revision ID: 0020_wt16e_task_notices
-Revises: 0009_wt15a_corrections
+Revises: 0010_wt15c_explain_units
 Create Date: 2026-12-02 17:00:00
 
 Written by hand. Tasks dispatched (and urges made) before this revision have no
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_wt16e_task_notices"
-down_revision = "0009_wt15a_corrections"
+down_revision = "0010_wt15c_explain_units"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/tasks/", "/indicators/", "/bulletins/", "/admin/jobs", "/inbox/", "/tasks/print"]
+PAGES = ["/", "/tasks/", "/indicators/", "/bulletins/", "/admin/jobs", "/inbox/", "/tasks/print", "/tasks/new"]
 
 
 def refusals(page):

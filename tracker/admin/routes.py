@@ -94,10 +94,10 @@ def import_units():
     return render_units(import_result=result)
 
 
-@bp.route("/units/<int:unit_id>/rename", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @permission_required(can_manage_units)
-def rename_unit(unit_id):
-    """Show and apply the rename form of one unit."""
+def edit_unit(unit_id):
+    """The unit's own page: its name (saved here) and its group robot (saved by jobs_admin.unit_webhook)."""
     unit = load_or_404(unit_service.get_unit, unit_id)
     form = RenameUnitForm(data={"name": unit.name} if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -108,7 +108,7 @@ def rename_unit(unit_id):
         else:
             flash(_("Unit renamed to %(name)s.", name=unit.name), "success")
             return redirect(url_for("admin.units"))
-    return render_template("admin/unit_rename.html", unit=unit, form=form,
+    return render_template("admin/unit_edit.html", unit=unit, form=form,
                            webhook_form=UnitWebhookForm(formdata=None, obj=unit)), status_for(form)
 
 

@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.indicator import DIRECTIONS, HAND_MARKS, INDICATOR_KINDS, PERIOD_KINDS, TARGET_BASES
 from ..models.task import LEVELS, SOURCES
+from ..pickers import unit_picker
 from ..services.tasks.sheet_import import IMPORTABLE_SOURCES
 from ..tasks.forms import MILESTONE_HELP
 
@@ -126,7 +127,7 @@ class DraftRowForm(Form):
     milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 2, "placeholder": "2026-07-31 …"},
                                description=MILESTONE_HELP)
     lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validate_choice=False)
-    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 4},
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw=unit_picker(4),
                                    validate_choice=False)
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none, validate_choice=False)
     deadline_on = DateField(_l("Deadline"), validators=[Optional()])

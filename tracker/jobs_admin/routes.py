@@ -103,6 +103,6 @@ def unit_webhook(unit_id):
         else:
             flash(_("Group robot of %(name)s saved.", name=unit.name) if unit.webhook_url else
                   _("Group robot of %(name)s removed.", name=unit.name), "success")
-            return redirect(url_for("admin.rename_unit", unit_id=unit.id))
-    return render_template("admin/unit_rename.html", unit=unit, form=RenameUnitForm(data={"name": unit.name}),
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return render_template("admin/unit_edit.html", unit=unit, form=RenameUnitForm(data={"name": unit.name}),
                            webhook_form=form), 400

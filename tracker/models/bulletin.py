@@ -15,6 +15,8 @@ class Bulletin(db.Model):
     issue_no = db.Column(db.Integer, nullable=False)  # 第N期, counted per year
     status = db.Column(db.String(20), nullable=False, default="draft")  # draft/issued
     requirements_text = db.Column(db.Text)  # 下步要求
+    # Units asked for a 情况说明, as issued: comma-separated ids ("" none; NULL when issued before 0009).
+    explain_unit_ids = db.Column(db.Text)
     file_path = db.Column(db.String(500))
     sha256 = db.Column(db.String(64))
     generated_at = db.Column(UTCDateTime)

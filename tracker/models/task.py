@@ -15,6 +15,7 @@ STATUSES = {
     "closed": _l("Closed out"),
     "cancelled": _l("Cancelled"),
 }
+AWAITING_LEAD_UNIT = _l("Awaiting the lead unit's acceptance")  # "assigned", as a co-unit reads it
 # 回头看 of a closed task against a later period of its indicator (services/indicators/continuity.py).
 RECHECKS = {"no_effect": _l("No visible effect"), "effective": _l("Clearly effective")}
 OPEN_STATUSES = ("draft", "assigned", "returned", "in_progress", "pending_review")
@@ -109,6 +110,7 @@ class RectificationTask(db.Model):
     )
 
     lead_unit = db.relationship("Unit", foreign_keys=[lead_unit_id])
+    follow_up_of = db.relationship("RectificationTask", remote_side=[id], foreign_keys=[follow_up_of_id])
     co_units = db.relationship("Unit", secondary=task_co_units, order_by="Unit.id")
     responsible_leader = db.relationship("User", foreign_keys=[responsible_leader_id])
     owner = db.relationship("User", foreign_keys=[owner_id])
@@ -149,6 +151,12 @@ class RectificationTask(db.Model):
     def status_label(self):
         """Human label of the status."""
         return STATUSES.get(self.status, self.status)
+
+    def status_label_for(self, user):
+        """The status as `user` reads it: a co-unit has nothing to accept, it waits for the lead unit's 签收."""
+        if self.status == "assigned" and getattr(user, "is_unit_user", False) and user.unit_id != self.lead_unit_id:
+            return AWAITING_LEAD_UNIT
+        return self.status_label
 
     @property
     def source_label(self):

@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import AssessmentPeriod, Unit, User
+from ..models import AssessmentPeriod, RectificationTask, Unit, User
 from ..models.task import STATUSES
 from ..models.unit import UNIT_KIND_ALIASES
 from ..services import DomainError
@@ -28,12 +28,19 @@ DEMO_PASSWORD = "demo12345"
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_data")
 UNITS_FILE = "units.csv"
 RESULTS_FILE = "assessment-2026H1.xlsx"
+# The 前三季度 sheet (written by tests/data/make_assessment_2026q1_3.py): the period after the half-year.
+LATER_RESULTS_FILE = "assessment-2026Q1-3.xlsx"
 TASKS_FILE = "tasks.json"
 # A reserved domain (RFC 2606): the demo must never mail a real office, whatever relay is configured.
 EMAIL_DOMAIN = "yunxi.example"
 
 CURRENT_PERIOD = ("2026年上半年考核", date(2026, 1, 1), date(2026, 6, 30))
 PREVIOUS_PERIOD = ("2025年下半年考核", date(2025, 7, 1), date(2025, 12, 31))
+LATER_PERIOD = ("2026年前三季度考核", date(2026, 1, 1), date(2026, 9, 30))
+# What the office did with the 前三季度 board: a hand mark, and a carried task linked to the new result.
+HAND_MARK = ("农村安全饮水解困项目完成率", "weak",
+             "市水利局反馈：农村饮水项目验收滞后，实际进度全市摆尾，本期按弱项督办")
+LINKED = "服务业增加值增速"  # weak in both periods: its half-year task answers 前三季度 too
 
 WATER = "县水利局"  # the unit of the `unithead` / `unitstaff` logins
 UNITS_WITHOUT_STAFF = {"白马乡", "龙泉乡"}  # small towns where the head reports himself
@@ -89,8 +96,11 @@ class People:
         return self.staff.get(unit_name) or self.heads[unit_name]
 
 
-def load_demo():
-    """Load the demo county into an empty database in one transaction; returns a one-line summary."""
+def load_demo(later_period=True):
+    """Load the demo county into an empty database in one transaction; returns a one-line summary.
+
+    `later_period`: False leaves 前三季度 out (tests that import its sheet through the pages).
+    """
     for model in (Unit, User):
         if db.session.scalar(db.select(db.func.count()).select_from(model)):
             raise DemoError(_("The database already holds units or users; the demo loads only into an empty one."))
@@ -105,7 +115,10 @@ def load_demo():
         people = load_users(units, rows)
         tasks = demo_tasks.load_tasks(read_task_specs(), units, people, current)
         demo_notices.issue_all()
-    return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks)
+        if later_period:
+            load_later_period(people)
+    return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks,
+                   3 if later_period else 2)
 
 
 def data_path(name):
@@ -151,6 +164,30 @@ def load_period(spec, parsed, previous):
     if not plan.ok:
         raise DemoError(f"{RESULTS_FILE}: {plan.errors[0].row} {plan.errors[0].message}")
     results_import.apply_plan(None, plan)
+    return period
+
+
+def load_later_period(people):
+    """前三季度: its sheet imported after the half-year's tasks, so open ones carry over and closed ones are
+    rechecked (回头看: 安全生产 still weak, 城镇新增就业人数 better ranked); one hand mark, one link."""
+    from ..services.indicators import continuity, marks, weakness
+
+    with open(data_path(LATER_RESULTS_FILE), "rb") as handle:
+        parsed = parse_results(handle.read(), LATER_RESULTS_FILE)
+    name, starts_on, ends_on = LATER_PERIOD
+    period = AssessmentPeriod(name=name, kind=periods.kind_for_dates(starts_on, ends_on), starts_on=starts_on,
+                              ends_on=ends_on)
+    plan = results_import.plan_rows(period, parsed, LATER_RESULTS_FILE)
+    if parsed.errors or not plan.ok:
+        error = (parsed.errors or plan.errors)[0]
+        raise DemoError(f"{LATER_RESULTS_FILE}: {error.row} {error.message}")
+    results_import.apply_plan(None, plan)
+    results = {item.indicator.name: item.result for item in weakness.evaluate_period(period)}
+    indicator, mark, reason = HAND_MARK
+    marks.set_mark(people.supervisor, results[indicator], mark, reason)
+    carried = continuity.answering_tasks(period).get(results[LINKED].indicator_id, [])
+    task = next(task for task in carried if task.carried and task.status != "draft")
+    continuity.link(people.supervisor, db.session.get(RectificationTask, task.id), results[LINKED])
     return period
 
 
@@ -228,11 +265,12 @@ def _head_title(unit_name):
     return next((title for suffix, title in HEAD_TITLES if unit_name.endswith(suffix)), "主要负责人")
 
 
-def summary(unit_count, user_count, result_count, tasks):
+def summary(unit_count, user_count, result_count, tasks, period_count=3):
     """One line saying what was loaded."""
     counts = dict.fromkeys(STATUSES, 0)
     for task in tasks:
         counts[task.status] += 1
     by_status = ", ".join(f"{status} {count}" for status, count in counts.items())
-    return (f"云溪县: {unit_count} units, {user_count} users, 2 periods ({result_count} indicator results each), "
+    return (f"云溪县: {unit_count} units, {user_count} users, {period_count} periods "
+            f"({result_count} indicator results each), "
             f"{len(tasks)} tasks ({by_status}). Every demo user's password is {DEMO_PASSWORD}.")

@@ -113,6 +113,7 @@ LEAD_HEAD_EVENTS = {
     "closeout_rejected": "销号申请被退回：{task}", "extension_approved": "延期申请已批准：{task}",
     "cancelled": "任务已撤销：{task}",
 }
+CO_HEAD_EVENTS = {"dispatched": "配合任务已下发：{task}"}  # co-units are told, never asked to accept
 OFFICE_EVENTS = {
     "accepted": "任务已签收：{task}", "closeout_requested": "销号申请待审核：{task}",
     "extension_requested": "延期申请待审核：{task}", "extension_withdrawn": "延期申请已撤回：{task}",

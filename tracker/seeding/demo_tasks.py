@@ -28,6 +28,7 @@ from .demo_scenarios import (
     CLOSEOUT_FILES,
     CLOSEOUT_MILESTONE_NOTE,
     CLOSEOUT_SUMMARY,
+    CO_HEAD_EVENTS,
     CO_REPORT_TEXT,
     DECISION_NOTES,
     DISPATCH_NOTE,
@@ -203,11 +204,14 @@ class _Player(CorrectionSteps):
         if day < -NOTIFY_DAYS:
             return
         if event in LEAD_HEAD_EVENTS:
-            users, title = [self.head], LEAD_HEAD_EVENTS[event]
+            messages = [(self.head, LEAD_HEAD_EVENTS[event])]
         else:
-            users, title = [self.people.supervisor, self.people.kaohe], OFFICE_EVENTS[event]
+            messages = [(user, OFFICE_EVENTS[event]) for user in (self.people.supervisor, self.people.kaohe)]
+        if event in CO_HEAD_EVENTS:  # co-units are told, never asked to accept
+            messages += [(self.people.heads[unit.name], CO_HEAD_EVENTS[event]) for unit in self.task.co_units
+                         if unit.name in self.people.heads]
         read_at = moment + timedelta(days=1) if day < -READ_AFTER_DAYS else None
-        for user in users:
+        for user, title in messages:
             db.session.add(Notification(
                 user_id=user.id, task_id=self.task.id, kind=event, link=f"/tasks/{self.task.id}",
                 title=title.format(task=f"{self.code} {self.spec['title']}"), created_at=moment, read_at=read_at,

@@ -96,6 +96,9 @@ SETTINGS = (
     Setting("CLOSEOUT_REQUIRES_EVIDENCE", "tasks", _l("Close-out needs evidence attached to the request"),
             _l("A close-out request must carry at least one evidence file of its own; files of earlier "
                "reports are listed for the reviewer but do not count."), kind="bool"),
+    Setting("ACCEPT_DUE_DAYS", "tasks", _l("Days a unit has to accept a task"),
+            _l("A task not accepted this many calendar days after dispatch is listed as not accepted in time "
+               "(逾期未签收) in the weekly alert and on the dashboard."), minimum=1, maximum=30),
     Setting("NOTICE_REPLY_DAYS", "tasks", _l("Notices: days to reply"),
             _l("The reply date (回告期限) a 督办/催办通知单 gets unless the office sets another, in calendar days."),
             minimum=1, maximum=60),

@@ -33,4 +33,4 @@ def print_ledger():
     """The same ledger as a clean page to print on A4 landscape."""
     filters, ignored = queries.TaskFilters.from_args(request.args)
     book = ledger.build(current_user, filters, ignored, limit=PRINT_MAX_ROWS)
-    return render_template("tasks/print.html", ledger=book, columns=ledger.PRINT_COLUMNS)
+    return render_template("tasks/print.html", ledger=book, groups=ledger.PRINT_GROUPS)

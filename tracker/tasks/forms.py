@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models.task import LEVELS, SOURCES
+from ..pickers import unit_picker
 
 
 def _new_token():
@@ -57,17 +58,24 @@ class TaskForm(FlaskForm):
     source_detail = StringField(_l("Source detail"), validators=[Length(max=300)],
                                 description=_l("e.g. which inspection or which survey item"))
     lead_unit = SelectField(_l("Lead unit"), coerce=_int_or_none, validators=[InputRequired()])
-    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw={"size": 6})
+    co_units = SelectMultipleField(_l("Co-organizing units"), coerce=int, render_kw=unit_picker())
     responsible_leader = SelectField(_l("Responsible leader"), coerce=_int_or_none)
     deadline_on = DateField(_l("Deadline"), validators=[InputRequired()])
     supervision_level = SelectField(_l("Supervision level"), choices=list(LEVELS.items()), default="normal")
     milestones = TextAreaField(_l("Milestones (optional)"), render_kw={"rows": 3, "placeholder": "2026-07-31 …"},
                                description=MILESTONE_HELP)
+    indicator_result = SelectField(_l("Assessment indicator (optional)"), coerce=_int_or_none, validate_choice=False,
+                                   description=_l("For a task answering a weak indicator of the latest period."))
+    duplicate_reason = TextAreaField(_l("Reason for a second task"), validators=[Length(max=1000)],
+                                     render_kw={"rows": 2},
+                                     description=_l("Only when the indicator already has an open task of the same "
+                                                    "lead unit."))
     submit = SubmitField(_l("Save draft"))
 
-    def set_choices(self, units, leaders):
-        """Fill the unit and leader lists."""
+    def set_choices(self, units, leaders, indicators=()):
+        """Fill the unit, leader and indicator lists."""
         set_unit_choices(self, units, leaders)
+        self.indicator_result.choices = [("", "—"), *indicators]
 
 
 def set_unit_choices(form, units, leaders):
@@ -250,3 +258,18 @@ class MilestoneDoneForm(FlaskForm):
 
     note = TextAreaField(_l("What was delivered"), validators=[InputRequired()], render_kw={"rows": 3})
     submit = SubmitField(_l("Mark done"))
+
+
+class ReopenForm(VersionedForm):
+    """Reopen a closed task after 回头看: a new deadline and the reason."""
+
+    new_deadline_on = DateField(_l("New deadline"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 3},
+                           description=_l("e.g. the next ranking shows the indicator is still weak."))
+    submit = SubmitField(_l("Reopen the task"))
+
+
+class FollowUpForm(VersionedForm):
+    """Confirm a follow-up task for a closed one."""
+
+    submit = SubmitField(_l("Create the follow-up draft"))

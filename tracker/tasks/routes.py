@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
+from ..services.indicators import continuity
 from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, notices, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
@@ -90,8 +91,10 @@ def detail(task_id):
         return render_template("tasks/former.html", task=former[0], reports=former[1])
     if task is None:
         abort(404)
+    recheck, recheck_period = continuity.latest_recheck(task)
     printable = notices.notices_of(task) if permissions.can_print_notices(current_user, task) else []
-    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), notices=printable)
+    return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), recheck=recheck,
+                           recheck_period=recheck_period, notices=printable)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,7 +104,7 @@ def new():
     if not permissions.can_create_tasks(current_user):
         return denied(_("Only the supervision office may create tasks."))
     form = TaskForm()
-    form.set_choices(*drafts.form_choices())
+    form.set_choices(*drafts.form_choices(), drafts.indicator_choices())
     error = None
     if form.validate_on_submit():
         try:
@@ -125,9 +128,11 @@ def edit(task_id):
     """A supervisor edits a draft."""
     task = load_task(task_id)
     form = TaskForm(obj=None if request.method == "POST" else form_data(task))
-    form.set_choices(*drafts.form_choices())
+    form.set_choices(*drafts.form_choices(), drafts.indicator_choices(task.indicator_result_id))
+    # What the form does not show stays as the draft has it (the follow-up link).
     return perform(task, "edit", form,
-                   lambda: drafts.update_draft(current_user, task, draft_from_form(form), form.version.data),
+                   lambda: drafts.update_draft(current_user, task, replace(
+                       draft_from_form(form), follow_up_of_id=task.follow_up_of_id), form.version.data),
                    _("The draft was saved."), template="tasks/edit.html")
 
 
@@ -138,6 +143,8 @@ def draft_from_form(form):
         problem=form.problem.data, measures=form.measures.data, source=form.source.data,
         source_detail=form.source_detail.data, co_unit_ids=form.co_units.data or [],
         responsible_leader_id=form.responsible_leader.data, supervision_level=form.supervision_level.data,
+        indicator_result_id=form.indicator_result.data, period_id=drafts.result_period_id(form.indicator_result.data),
+        duplicate_reason=form.duplicate_reason.data,
     )
 
 
@@ -154,6 +161,7 @@ def form_data(task):
         source_detail=draft.source_detail, deadline_on=draft.deadline_on,
         supervision_level=draft.supervision_level, lead_unit=draft.lead_unit_id, co_units=draft.co_unit_ids,
         responsible_leader=draft.responsible_leader_id, version=task.version,
+        indicator_result=draft.indicator_result_id, duplicate_reason=draft.duplicate_reason,
     )
 
 

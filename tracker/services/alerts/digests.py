@@ -1,7 +1,8 @@
 """What the weekly alert (每周预警) says, and to whom: digests built from the traffic lights.
 
-One digest per unit with red or yellow tasks (as lead unit and as co-unit) for
-its heads and staff and its group robot; one county-wide summary for the
+One digest per unit with red or yellow tasks (as lead unit and as co-unit), or
+with tasks it leads and has not accepted within ACCEPT_DUE_DAYS (逾期未签收, a
+section of its own), for its heads and staff and its group robot; one county-wide summary for the
 supervision office; one digest of 挂牌 tasks per responsible leader. Anyone
 with nothing to report gets nothing. The lights are those of services/tasks/lights.py:
 the SQL rule selects the tasks and the Python rule gives their details, the
@@ -15,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import or_, true
 from sqlalchemy.orm import defer, selectinload
 
 from ...extensions import db
@@ -23,7 +24,7 @@ from ...models import RectificationTask, Unit
 from .. import office_settings
 from ..documents.links import absolute_url, url_adapter
 from ..messaging import notifications
-from ..tasks import lights
+from ..tasks import acceptance, lights
 
 T = RectificationTask
 LIGHT_ORDER = {"red": 0, "yellow": 1}
@@ -48,6 +49,20 @@ class AlertRow:
 
 
 @dataclass
+class LateRow:
+    """One task its lead unit has not accepted within ACCEPT_DUE_DAYS (逾期未签收), as a digest lists it."""
+
+    task: RectificationTask
+    dispatched_at: object  # when it last entered 待签收
+    days: int  # calendar days since then
+    url: str
+
+    def sort_key(self):
+        """Ahead of every light row (a robot message drops them last); the longest waiting first."""
+        return (-1, -self.days, self.task.id)
+
+
+@dataclass
 class Digest:
     """One alert: its readers (users and perhaps a group robot) and the rows it lists."""
 
@@ -60,6 +75,8 @@ class Digest:
     unit_counts: list = field(default_factory=list)  # summary: (unit name, red, yellow) per lead unit
     list_args: dict = field(default_factory=dict)  # filters of the task list that shows this reader's rows
     left_out: dict = field(default_factory=dict)  # light -> rows beyond the cap, not listed
+    late_rows: list = field(default_factory=list)  # listed LateRows: unit: tasks it leads; summary: all
+    late_total: int = 0  # 逾期未签收 tasks the digest reports, listed or not
 
     @property
     def rows(self):
@@ -164,13 +181,32 @@ def capped(lead, co, limit):
 
 
 def _list_args(rows, **extra):
-    """Task-list filters showing the reader's red tasks, or yellow ones when there is no red one."""
+    """Task-list filters showing the reader's red tasks, or yellow ones, or (with neither) those not accepted."""
+    if not rows:
+        return {"late_accept": 1, **extra}
     return {"light": "red" if any(row.light == "red" for row in rows) else "yellow", **extra}
 
 
-def unit_digests(rows, limit=None):
-    """One digest per unit that leads or co-organizes a red or yellow task, by unit id; `limit` rows each."""
-    lead, co, units = {}, {}, {}
+def late_rows(today):
+    """Every task not accepted within ACCEPT_DUE_DAYS of its dispatch, the longest waiting first."""
+    adapter = url_adapter()
+    found = acceptance.late_tasks(true(), today, (selectinload(T.lead_unit), defer(T.problem), defer(T.measures)))
+    return [LateRow(task, moment, acceptance.days_waiting(moment, today),
+                    adapter.build("tasks.detail", {"task_id": task.id}, force_external=True))
+            for task, moment in found]
+
+
+def _late_part(rows, limit):
+    """(listed rows, total) of a digest's 逾期未签收 section: the first `limit`, and how many in all."""
+    return (rows if limit is None else rows[:limit]), len(rows)
+
+
+def unit_digests(rows, limit=None, late=()):
+    """One digest per unit that leads or co-organizes a red or yellow task, or leads one not accepted in time."""
+    lead, co, units, unaccepted = {}, {}, {}, {}
+    for row in late:  # only the lead unit accepts: co-units are not told to
+        unaccepted.setdefault(row.task.lead_unit_id, []).append(row)
+        units[row.task.lead_unit_id] = row.task.lead_unit
     for row in rows:
         lead.setdefault(row.task.lead_unit_id, []).append(row)
         units[row.task.lead_unit_id] = row.task.lead_unit
@@ -186,15 +222,18 @@ def unit_digests(rows, limit=None):
         unit = units[unit_id]
         unit_rows = lead.get(unit_id, []) + co.get(unit_id, [])
         lead_rows, co_rows, left_out = capped(lead.get(unit_id, []), co.get(unit_id, []), limit)
+        listed_late, late_total = _late_part(unaccepted.get(unit_id, []), limit)
         digests.append(Digest(
             kind="unit", name=unit.name, recipients=members.get(unit_id, []), unit=unit,
             lead_rows=lead_rows, co_rows=co_rows, left_out=left_out, list_args=_list_args(unit_rows),
+            late_rows=listed_late, late_total=late_total,
         ))
     return digests
 
 
-def summary_digest(rows, limit=None):
-    """The county-wide summary for the supervision office: counts by lead unit, and the worst red tasks."""
+def summary_digest(rows, limit=None, late=()):
+    """The county-wide summary for the supervision office: counts by lead unit, the worst red tasks, and
+    the tasks not accepted in time."""
     counts = {}
     for row in rows:
         name = row.task.lead_unit.name
@@ -204,8 +243,10 @@ def summary_digest(rows, limit=None):
                          key=lambda item: (-item[1], -item[2], item[0]))
     # Yellow tasks are only counted here: listed one by one they would bury the red ones.
     listed, _none, left_out = capped([row for row in rows if row.light == "red"], [], limit)
+    listed_late, late_total = _late_part(list(late), limit)
     return Digest(kind="summary", name="", recipients=notifications.office_supervisors(), lead_rows=listed,
-                  left_out=left_out, unit_counts=unit_counts, list_args=_list_args(rows))
+                  left_out=left_out, unit_counts=unit_counts, list_args=_list_args(rows),
+                  late_rows=listed_late, late_total=late_total)
 
 
 def leader_digests(rows, limit=None):
@@ -228,8 +269,8 @@ def leader_digests(rows, limit=None):
 
 def build_digests(today: date):
     """Every digest of the weekly alert for `today`; empty when no task is red or yellow."""
-    rows = flagged_rows(today)
-    if not rows:
+    rows, late = flagged_rows(today), late_rows(today)
+    if not rows and not late:
         return []
     limit = max_rows()
-    return unit_digests(rows, limit) + [summary_digest(rows, limit)] + leader_digests(rows, limit)
+    return unit_digests(rows, limit, late) + [summary_digest(rows, limit, late)] + leader_digests(rows, limit)

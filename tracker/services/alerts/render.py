@@ -15,6 +15,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
+from .. import office_settings
+
 # WeCom refuses markdown over 4096 bytes; DingTalk allows more. Keep under both.
 MAX_MARKDOWN_BYTES = 4000
 LINE_OVERHEAD = len("- \n")  # what the markdown template adds to a row's line
@@ -105,6 +107,7 @@ class Words:
         """Translate the row templates (gettext without variables returns the template itself)."""
         self.line = _("[%(light)s] %(task)s: %(situation)s; deadline %(deadline)s")
         self.with_unit = _("%(task)s (lead unit: %(unit)s)")
+        self.late = _("Not accepted in time")
         self._situations = _SITUATIONS.setdefault(str(get_locale()), {})
         self._lights = {}
 
@@ -145,6 +148,12 @@ def row_view(row, show_unit=False, words=None):
     view = RowView(code=task.code or "", title=task.title, lead_unit=task.lead_unit.name, light=row.light,
                    light_label=words.light(row.state), situation=words.situation(row.state),
                    deadline=task.deadline_on.isoformat(), url=row.url, sort_key=row.sort_key())
+    _lines(view, show_unit, words)
+    return view
+
+
+def _lines(view, show_unit, words):
+    """Write the row's sentence for the plain-text part and the inbox, and its markdown twin for robots."""
     name = f"{view.code} {view.title}".strip()
     linked = f"[{markdown_text(name)}]({view.url})"
     for attr, task_text, light, unit in (("text_line", name, view.light_label, view.lead_unit),
@@ -154,17 +163,38 @@ def row_view(row, show_unit=False, words=None):
             task_text = words.with_unit % {"task": task_text, "unit": unit}
         setattr(view, attr, words.line % {"light": light, "task": task_text, "situation": view.situation,
                                           "deadline": view.deadline})
-    return view
 
 
 def subject_for(digest, week):
     """The mail subject (also the in-app title and the robot message's title)."""
     counts = {"red": digest.red, "yellow": digest.yellow, "week": week}
     if digest.kind == "unit":
-        return _("[Weekly alert] %(unit)s: %(red)d red, %(yellow)d yellow, %(week)s", unit=digest.name, **counts)
-    if digest.kind == "summary":
-        return _("[Weekly alert] County summary: %(red)d red, %(yellow)d yellow, %(week)s", **counts)
-    return _("[Weekly alert] Listed tasks you oversee: %(red)d red, %(yellow)d yellow, %(week)s", **counts)
+        subject = _("[Weekly alert] %(unit)s: %(red)d red, %(yellow)d yellow, %(week)s", unit=digest.name, **counts)
+    elif digest.kind == "summary":
+        subject = _("[Weekly alert] County summary: %(red)d red, %(yellow)d yellow, %(week)s", **counts)
+    else:
+        return _("[Weekly alert] Listed tasks you oversee: %(red)d red, %(yellow)d yellow, %(week)s", **counts)
+    if digest.late_total:
+        subject = _("%(subject)s, %(num)d not accepted in time", subject=subject, num=digest.late_total)
+    return subject
+
+
+def late_view(row, show_unit, words):
+    """A 逾期未签收 row as the templates print it: how long the task has waited for 签收."""
+    task = row.task
+    view = RowView(code=task.code or "", title=task.title, lead_unit=task.lead_unit.name, light="late",
+                   light_label=words.late, deadline=task.deadline_on.isoformat(), url=row.url,
+                   situation=ngettext("dispatched %(num)d day ago, not accepted", "dispatched %(num)d days ago, "
+                                      "not accepted", row.days), sort_key=row.sort_key())
+    _lines(view, show_unit, words)
+    return view
+
+
+def late_title(digest):
+    """The 逾期未签收 section's title, with how many tasks it reports and the days allowed."""
+    return ngettext("Not accepted in time: %(num)d task (to be accepted within %(days)d days of dispatch)",
+                    "Not accepted in time: %(num)d tasks (to be accepted within %(days)d days of dispatch)",
+                    digest.late_total, days=office_settings.value("ACCEPT_DUE_DAYS"))
 
 
 def intro_for(digest, today):
@@ -190,8 +220,12 @@ def sections_for(digest):
     else:
         sections = [(_("Listed tasks"), digest.lead_rows, True)]
     words = Words()
-    return [(title, [row_view(row, show_unit, words) for row in rows], show_unit) for title, rows, show_unit in sections
-            if rows]
+    found = [(title, [row_view(row, show_unit, words) for row in rows], show_unit)
+             for title, rows, show_unit in sections if rows]
+    if digest.late_rows:  # first: accepting is the first thing the unit owes
+        show_unit = digest.kind != "unit"
+        found.insert(0, (late_title(digest), [late_view(row, show_unit, words) for row in digest.late_rows], show_unit))
+    return found
 
 
 def more_sentence(red, yellow):
@@ -260,7 +294,8 @@ def render_markdown(context, digest):
         kept = {view.sort_key for view in views[:keep]}
         sections = [(title, [view for view in rows if view.sort_key in kept], show_unit)
                     for title, rows, show_unit in context["sections"]]
-        left_out = Counter(digest.left_out) + Counter(view.light for view in views[keep:])
+        # Dropped 逾期未签收 rows (the last to go) are not counted by light: their section's title counts them.
+        left_out = Counter(digest.left_out) + Counter(view.light for view in views[keep:] if view.light != "late")
         text = render_template("email/weekly_markdown.html", **{
             **context, "subject": markdown_text(context["subject"]), "intro": markdown_text(context["intro"]),
             "sections": [section for section in sections if section[1]],

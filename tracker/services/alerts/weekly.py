@@ -159,7 +159,8 @@ def skipped_reason(key):
         return _("The weekly alert for %(week)s is being sent by another process.", week=key)
     if job_runs.RESEND_MARK in key:
         return _("The resend %(key)s was already made.", key=key)
-    return _("The weekly alert for %(week)s was already sent; a forced resend sends it again.", week=key)
+    return _("The weekly alert for %(week)s was already sent. To send it again, tick “Send again” and press "
+             "“Resend this week” on the jobs page (or run flask alerts weekly --force).", week=key)
 
 
 def describe_plan(plan):

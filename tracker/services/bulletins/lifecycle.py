@@ -160,7 +160,8 @@ def issue(actor, bulletin):
     if not (bulletin.requirements_text or "").strip():
         raise DomainError(_("Write the next-step requirements (下步要求) and generate the draft again before "
                             "issuing."))
-    content = render.render_pdf(figures.gather(bulletin.month), bulletin, False, clock.today())
+    data = figures.gather(bulletin.month)
+    content = render.render_pdf(data, bulletin, False, clock.today())
     digest = hashlib.sha256(content).hexdigest()
     name = f"{bulletin.year}-{bulletin.issue_no:03d}-{bulletin.month}-issued-{digest[:16]}.pdf"
     draft_path, (issued_path, pending) = path_of(bulletin), _write(name, content)
@@ -169,6 +170,7 @@ def issue(actor, bulletin):
         changed = db.session.execute(
             db.update(Bulletin).where(Bulletin.id == bulletin.id, Bulletin.status == "draft").values(
                 status="issued", file_path=name, sha256=digest, issued_at=clock.now(), issued_by_id=actor.id,
+                explain_unit_ids=",".join(str(row.unit_id) for row in data.explain_units),
             )).rowcount
         if not changed:
             raise ConflictError(_("This bulletin has already been issued."))
@@ -178,6 +180,17 @@ def issue(actor, bulletin):
     db.session.refresh(bulletin)
     files.discard(draft_path)
     return bulletin
+
+
+def last_issued_explanations():
+    """(the last issued bulletin, ids of the units it asked for a 情况说明); (None, empty) before any is issued."""
+    bulletin = db.session.scalar(
+        db.select(Bulletin).where(Bulletin.status == "issued").order_by(Bulletin.month.desc()).limit(1))
+    if bulletin is None:
+        return None, frozenset()
+    if bulletin.explain_unit_ids is None:  # issued before the ids were kept with it: gathered again
+        return bulletin, frozenset(row.unit_id for row in figures.gather(bulletin.month).explain_units)
+    return bulletin, frozenset(int(part) for part in bulletin.explain_unit_ids.split(",") if part)
 
 
 def _supervisors(exclude=None):

@@ -7,7 +7,7 @@ Each SQL condition below is the twin of a Python rule, and tests check that
 they agree on the same tasks:
 
 - overdue: lights.overdue_clause, the twin of lights.is_overdue;
-- on time: ``on_time_clause``, the twin of lights.is_on_time;
+- on time: lights.on_time_clause, the twin of lights.is_on_time;
 - due: ``due_clause``, the twin of bulletins/history.TaskAsOf.is_due on today.
 """
 from dataclasses import dataclass
@@ -21,18 +21,13 @@ from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, Unit
 from ...models.task import OPEN_STATUSES, STATUSES, TO_ACCEPT_STATUSES
 from ..bulletins.figures import Figures, UnitRow, overdue_rows
 from ..bulletins.history import COUNTED_OUT, TaskAsOf
-from ..tasks import lights, queries
+from ..tasks import acceptance, lights, queries
 
 T = RectificationTask
 FIGURE_FIELDS = ("tasks", "closed", "to_accept", "in_progress", "pending_review", "overdue", "on_time", "due")
 # The Figures field that counts the tasks of a status.
 STATUS_FIELDS = {"closed": "closed", "assigned": "to_accept", "returned": "to_accept", "in_progress": "in_progress",
                  "pending_review": "pending_review"}
-
-
-def on_time_clause():
-    """SQL: 按期完成 — closed, with the close-out asked for on or before the deadline (lights.is_on_time)."""
-    return and_(T.status == "closed", T.closeout_requested_on.is_not(None), T.closeout_requested_on <= T.deadline_on)
 
 
 def due_clause(today):
@@ -51,6 +46,11 @@ def scope_clause(user, period_id=None):
     return and_(clause, T.period_id == period_id) if period_id else and_(clause, true())
 
 
+def lead_scope(scope, unit_id):
+    """SQL: the tasks of `scope` that `unit_id` leads (a unit accepts only those)."""
+    return and_(scope, T.lead_unit_id == unit_id)
+
+
 def _count_if(condition):
     """SQL: how many rows of the group meet `condition`."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -65,7 +65,7 @@ def _figure_columns(today):
         _count_if(T.status == "in_progress").label("in_progress"),
         _count_if(T.status == "pending_review").label("pending_review"),
         _count_if(lights.overdue_clause(today)).label("overdue"),
-        _count_if(on_time_clause()).label("on_time"),
+        _count_if(lights.on_time_clause()).label("on_time"),
         _count_if(due_clause(today)).label("due"),
     ]
 
@@ -94,7 +94,7 @@ def scope_figures(scope, today, hide_drafts=False):
     rows = db.session.execute(
         db.select(T.lead_unit_id, T.status, func.count(T.id).label("tasks"),
                   _count_if(lights.overdue_clause(today)).label("overdue"),
-                  _count_if(on_time_clause()).label("on_time"), _count_if(due_clause(today)).label("due"),
+                  _count_if(lights.on_time_clause()).label("on_time"), _count_if(due_clause(today)).label("due"),
                   _count_if(lights.light_clause("yellow", today)).label("yellow"))
         .where(scope).group_by(T.lead_unit_id, T.status)).all()
     statuses = dict.fromkeys(STATUSES, 0)
@@ -131,6 +131,11 @@ def _add(figures, row):
     figures.overdue += int(row.overdue or 0)
     figures.on_time += int(row.on_time or 0)
     figures.due += int(row.due or 0)
+
+
+def late_accept_count(scope, today):
+    """How many tasks in scope wait for 签收 longer than ACCEPT_DUE_DAYS (the list's late_accept filter)."""
+    return db.session.scalar(db.select(func.count(T.id)).where(scope, acceptance.late_clause(today)))
 
 
 def leader_rows(scope, today):

@@ -16,7 +16,7 @@ from ... import caching, clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, Unit
 from ...models.user import LEADER
-from .. import office_settings
+from ..bulletins import lifecycle
 from ..bulletins.figures import Figures, rank_rows
 from ..documents import charts
 from ..indicators import continuity, weakness
@@ -61,6 +61,8 @@ class OfficeDashboard:
     chart_units: int = 0  # units in the unit chart, fewer than len(units) when only the lowest are drawn
     as_of: date | None = None  # the day the lights and overdue days are judged on
     is_portfolio: bool = False  # a county leader's own portfolio, not the whole office's view
+    late_accept: int = 0  # tasks in scope not accepted within ACCEPT_DUE_DAYS (逾期未签收)
+    explained_in: str = ""  # the last issued bulletin, whose 情况说明 units the ranking marks; "" before any
     rechecks: list = field(default_factory=list)  # 回头看 (AnsweringTask, mark, indicator name) of the weak period
 
     @property
@@ -92,6 +94,7 @@ class UnitDashboard:
     states: dict  # task id -> TaskState of the tasks listed
     overdue: list  # bulletin OverdueRows of the unit's tasks
     figures: object = None  # the unit's own UnitRow (as lead unit), or None without counted tasks
+    late_accept: int = 0  # tasks the unit leads, not accepted within ACCEPT_DUE_DAYS (逾期未签收)
     as_of: date | None = None
 
     @property
@@ -122,10 +125,12 @@ def office_dashboard(user, period=None, today=None):
     """The overview of the tasks `user` may see, of one assessment period or all of them."""
     today = today or clock.today()
     scope = aggregates.scope_clause(user, period.id if period else None)
-    # 情况说明 flags only where the ranking is the bulletin's: every task of the county, no period chosen.
-    explain = office_settings.value("BULLETIN_EXPLAIN_UNITS") if permissions.sees_all_tasks(user) and not period else 0
     found = aggregates.scope_figures(scope, today)
-    units = rank_rows(found.units, explain)
+    # The bulletin's ranking reversed, the worst first; marked: the units the last issued bulletin asked to explain.
+    units = list(reversed(rank_rows(found.units, 0)))
+    bulletin, explained = lifecycle.last_issued_explanations()
+    for row in units:
+        row.needs_explanation = row.unit_id in explained
     totals = totals_of(units)
     leaders = aggregates.leader_rows(scope, today) if permissions.sees_all_tasks(user) else []
     weak_period = period or aggregates.latest_assessed_period()
@@ -134,7 +139,9 @@ def office_dashboard(user, period=None, today=None):
         totals=totals, units=units, leaders=leaders,
         overdue=aggregates.overdue_list(scope, today, OVERDUE_ROWS), weak_period=weak_period,
         weak=weak_rows(user, weak_period, today) if weak_period else [], as_of=today,
-        is_portfolio=user.role == LEADER,
+        is_portfolio=user.role == LEADER, late_accept=aggregates.late_accept_count(scope, today),
+        explained_in=_("No. %(number)d of %(year)d (%(month)s)", number=bulletin.issue_no, year=bulletin.year,
+                       month=bulletin.month) if bulletin else "",
     )
     dash.rechecks = recheck_rows(user, weak_period) if weak_period else []
     lowest = sorted(units, key=lambda row: (row.close_rate or 0, row.unit_name))[:CHART_ROWS]
@@ -200,4 +207,5 @@ def unit_figures(user, today):
     found = aggregates.scope_figures(scope, today, hide_drafts=True)
     own = next((row for row in found.units if user.unit_id and row.unit_id == user.unit_id), None)
     return {"lights": found.lights, "statuses": found.statuses,
-            "overdue": aggregates.overdue_list(scope, today, OVERDUE_ROWS), "figures": own}
+            "overdue": aggregates.overdue_list(scope, today, OVERDUE_ROWS), "figures": own,
+            "late_accept": aggregates.late_accept_count(aggregates.lead_scope(scope, user.unit_id), today)}

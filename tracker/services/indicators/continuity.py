@@ -22,7 +22,7 @@ otherwise. On a board it is judged against the board's period; on the task, the 
 the bulletin against the latest later period.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case
@@ -31,8 +31,9 @@ from ... import clock, permissions
 from ...extensions import db
 from ...models import AssessmentPeriod, IndicatorResult, RectificationTask, TaskResultLink
 from ...models.task import OPEN_STATUSES, RECHECKS, STATUSES  # noqa: F401 (RECHECKS: read from here too)
-from .. import DomainError, audit
+from .. import DomainError, audit, transaction
 from ..messaging import notifications
+from ..tasks import drafts
 from . import weakness
 from .results_import import require_office
 
@@ -177,3 +178,41 @@ def link(actor, task, result):
                name=result.indicator.name, rank=result.rank, peers=result.peer_count)
     audit.record(actor, task, "result_linked", task.status, task.status, detail)
     notifications.notify_task_event(task, "result_linked", actor, body=detail)
+
+
+def follow_up(actor, task):
+    """A draft follow-up task for a closed task (回头看: the indicator did not improve), linked to it.
+
+    Made for the indicator's latest result (the period that judged the closed task), with the
+    closed task's units, leader and measures, and a deadline of that period's default; the office
+    edits and dispatches it like any draft. Audited on both tasks.
+    """
+    require_office(actor)
+    if task.status != "closed":
+        raise DomainError(_("Only a closed task gets a follow-up task; this one is still open."))
+    mark, later = latest_recheck(task)
+    origin = db.session.get(IndicatorResult, task.indicator_result_id) if task.indicator_result_id else None
+    result = origin
+    if later is not None:
+        result = db.session.scalar(db.select(IndicatorResult).where(
+            IndicatorResult.period_id == later.id, IndicatorResult.indicator_id == origin.indicator_id))
+    period = result.period if result is not None else None
+    problem = task.problem or ""
+    if mark == "no_effect":
+        problem = _("Recheck: in %(period)s %(name)s is still weak (rank %(rank)s of %(peers)s) after %(code)s "
+                    "was closed.", period=period.name, name=result.indicator.name, rank=result.rank,
+                    peers=result.peer_count, code=task.code) + ("\n" + problem if problem else "")
+    draft = drafts.TaskDraft(
+        title=_("%(title)s (follow-up)", title=task.title)[:300], problem=problem, measures=task.measures,
+        source=task.source, source_detail=task.source_detail, lead_unit_id=task.lead_unit_id,
+        co_unit_ids=[unit.id for unit in task.co_units], responsible_leader_id=task.responsible_leader_id,
+        supervision_level=task.supervision_level,
+        deadline_on=clock.today() + timedelta(days=period.default_deadline_days if period else 60),
+        period_id=result.period_id if result else task.period_id, indicator_result_id=result.id if result else None,
+        follow_up_of_id=task.id)
+    # One transaction: the draft and the note on the closed task, or neither.
+    with transaction.one_transaction():
+        created = drafts.create_draft(actor, draft)
+        audit.record(actor, task, "follow_up_created", "closed", "closed",
+                     _("Follow-up task %(code)s", code=created.code))
+    return created

@@ -51,7 +51,7 @@ REASONS = {
     "bottom_k": _l("Bottom ranks"),
     "behind_progress": _l("Behind time-elapsed progress"),
     "low_score_rate": _l("Low score rate"),
-    "veto_at_risk": _l("Veto ceiling breached or at risk"),
+    "veto_at_risk": _l("Veto indicator at risk"),
 }
 EPSILON = 1e-9  # float noise must not flip a rule on a value exactly at its threshold
 

@@ -66,6 +66,12 @@ TITLES = {
     "insisted": _l("Return not accepted, please accept the task: %(task)s"),
     "milestone_changed": _l("Milestones changed by the supervision office: %(task)s"),
 }
+# What an audience group is told instead of the event's title: only the lead unit accepts (签收) a task,
+# so the others hear of a dispatch as information, never as something waiting for them.
+GROUP_TITLES = {
+    ("dispatched", "co_units"): _l("Co-organized task dispatched: %(task)s"),
+    ("dispatched", "listed_leader"): _l("Task dispatched: %(task)s"),
+}
 TITLE_LENGTH = Notification.__table__.c.title.type.length
 
 
@@ -110,17 +116,32 @@ def audience(task, group):
     raise ValueError(f"unknown audience {group!r}")
 
 
-def recipients(task, event, actor=None, also_units=()):
-    """Everyone concerned by `event` on this task (and the users of `also_units`), once each, without the actor."""
+def concerned(task, event, actor=None, also_units=()):
+    """(user, audience group) of everyone concerned by `event` (and of `also_units`' users), once each, no actor.
+
+    The first group wins; users of `also_units` only (told of a change that took the task from them) get the
+    group None, and the event's general title.
+    """
     if task.dispatched_at is None:
         return []  # a draft nobody has received concerns nobody outside the office
-    people = {user.id: user for user in _unit_users(list(also_units))}
+    people = {user.id: (user, None) for user in _unit_users(list(also_units))}
     for group in AUDIENCES.get(event, ()):
         for user in audience(task, group):
-            people[user.id] = user
+            if people.get(user.id, (None, None))[1] is None:
+                people[user.id] = (user, group)
     if actor is not None:
         people.pop(actor.id, None)
     return [people[user_id] for user_id in sorted(people)]
+
+
+def recipients(task, event, actor=None, also_units=()):
+    """Everyone concerned by `event` on this task (and `also_units`' users), once each, without the actor, by id."""
+    return [user for user, _group in concerned(task, event, actor, also_units)]
+
+
+def title_for(event, group):
+    """The (lazy) title of `event` as told to one audience group."""
+    return GROUP_TITLES.get((event, group), TITLES[event])
 
 
 def task_label(task):
@@ -139,11 +160,11 @@ def notify_task_event(task, event, actor=None, body=None, also_units=(), skip_id
     Users whose id is in `skip_ids` (told already in another message) are left out. Returns the new notifications.
     """
     created = []
-    for user in recipients(task, event, actor, also_units):
+    for user, group in concerned(task, event, actor, also_units):
         if user.id in skip_ids:
             continue
         with force_locale(_locale_of(user)):
-            title = str(TITLES[event]) % {"task": task_label(task)}
+            title = str(title_for(event, group)) % {"task": task_label(task)}
         note = Notification(user_id=user.id, task_id=task.id, kind=event, title=title[:TITLE_LENGTH],
                             body=str(body) if body else None, created_at=clock.now())
         db.session.add(note)

@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ... import clock, permissions
 from ...extensions import db
-from ...models import IndicatorResult, RectificationTask, Unit, User
+from ...models import AssessmentPeriod, Indicator, IndicatorResult, RectificationTask, Unit, User
 from ...models.task import LEVELS, OPEN_STATUSES, SOURCES
 from ...models.user import LEADER
 from .. import DomainError, PermissionDenied, audit
@@ -39,6 +39,7 @@ class TaskDraft:
     indicator_result_id: int | None = None
     milestones: list = field(default_factory=list)  # (due_on, title): the office's 时间节点, made with the task
     duplicate_reason: str | None = None  # why a second open task for the same indicator and lead unit
+    follow_up_of_id: int | None = None  # the closed task this one follows up (回头看)
 
 
 class DuplicateTask(DomainError):
@@ -138,6 +139,7 @@ def clean(draft, task_id=None, past_deadline_allowed=False):
         "period_id": draft.period_id,
         "indicator_result_id": draft.indicator_result_id,
         "duplicate_reason": check_duplicate(draft, task_id),
+        "follow_up_of_id": draft.follow_up_of_id,
     }
     return values, co_units
 
@@ -203,7 +205,32 @@ def draft_from_task(task):
         co_unit_ids=[u.id for u in task.co_units], responsible_leader_id=task.responsible_leader_id,
         supervision_level=task.supervision_level, period_id=task.period_id,
         indicator_result_id=task.indicator_result_id, duplicate_reason=task.duplicate_reason,
+        follow_up_of_id=task.follow_up_of_id,
     )
+
+
+def indicator_choices(keep_result_id=None):
+    """(result id, "indicator（period）") of the latest assessed period's results, for a task made by hand.
+
+    `keep_result_id`: a result the edited task already answers, kept in the list when older.
+    """
+    latest = db.session.scalar(
+        db.select(AssessmentPeriod.id).where(db.select(IndicatorResult.id)
+                                             .where(IndicatorResult.period_id == AssessmentPeriod.id).exists())
+        .order_by(AssessmentPeriod.ends_on.desc(), AssessmentPeriod.id.desc()).limit(1))
+    rows = db.session.execute(
+        db.select(IndicatorResult.id, Indicator.name, AssessmentPeriod.name)
+        .join(Indicator, IndicatorResult.indicator_id == Indicator.id)
+        .join(AssessmentPeriod, IndicatorResult.period_id == AssessmentPeriod.id)
+        .where(db.or_(IndicatorResult.period_id == latest, IndicatorResult.id == keep_result_id))
+        .order_by(Indicator.name)).all()
+    return [(result_id, f"{name}（{period}）") for result_id, name, period in rows]
+
+
+def result_period_id(result_id):
+    """The period of an indicator result (None without one)."""
+    return db.session.scalar(db.select(IndicatorResult.period_id).where(IndicatorResult.id == result_id)) \
+        if result_id else None
 
 
 def form_choices():

@@ -1,8 +1,13 @@
 """整改台账: the task list as the office hands it upward, as an .xlsx workbook and as a printable page.
 
-Both take exactly the task list's filters and order (queries.filtered_tasks,
-limited by permissions.visible_tasks_clause), so the ledger holds the tasks the
-list shows and a unit user's ledger only their unit's. Rows are loaded in a
+Both take the task list's filters and order (queries.filtered_tasks, limited
+by permissions.visible_tasks_clause), so the ledger holds the tasks the list
+shows and a unit user's ledger only their unit's, except drafts and cancelled
+tasks, which an office does not file: they are in only when the status filter
+(or the "to dispatch" view) asks for them. Each row carries what the office
+files as its 台账: the problem and measures, the indicator, the units and
+people, the deadlines, milestones, urges, extensions, the last report and the
+close-out statement with its review opinion. Rows are loaded in a
 fixed number of statements however many there are. Text cells that a
 spreadsheet would read as a formula (= + - @, tab, carriage return first) are
 written as text with Excel's quote prefix, never as formulas.
@@ -27,8 +32,7 @@ from ...extensions import db
 from ...models import (
     AssessmentPeriod,
     Indicator,
-    Milestone,
-    ProgressReport,
+    IndicatorResult,
     RectificationTask,
     Unit,
     User,
@@ -36,7 +40,7 @@ from ...models import (
 )
 from ...models.task import LEVELS, SOURCES, STATUSES
 from .. import DomainError
-from . import action_views, lights, queries
+from . import action_views, ledger_records, lights, queries
 
 T = RectificationTask
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,9 +53,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     ("number", _l("No."), 6),
     ("code", _l("Code"), 13),
-    ("title", _l("Task name"), 34),
-    ("source", _l("Source"), 14),
+    ("title", _l("Task name"), 30),
+    ("source", _l("Source"), 16),
+    ("indicator", _l("Indicator"), 18),
     ("period", _l("Period"), 16),
+    ("problem", _l("Problem found"), 36),
+    ("measures", _l("Rectification measures"), 36),
     ("lead_unit", _l("Lead unit"), 18),
     ("co_units", _l("Co-organizing units"), 22),
     ("leader", _l("Responsible leader"), 11),
@@ -64,15 +71,37 @@ COLUMNS = (
     ("light", _l("Light"), 7),
     ("days_late", _l("Days late"), 8),
     ("percent_done", _l("Percent done"), 8),
+    ("milestones", _l("Milestones done"), 9),
+    ("next_milestone_on", _l("Next milestone due"), 12),
+    ("urges", _l("Times urged"), 8),
+    ("last_urge_on", _l("Last urged on"), 12),
+    ("extensions", _l("Extension requests"), 9),
+    ("extension_decision", _l("Last extension"), 20),
     ("last_report_on", _l("Last report on"), 12),
     ("last_report", _l("Last progress report"), 44),
+    ("closeout_statement", _l("Close-out statement"), 40),
+    ("review_opinion", _l("Review opinion"), 30),
     ("closed_on", _l("Closed out on"), 12),
 )
-# The columns of the printed page: what fits A4 landscape at a readable size.
-PRINT_FIELDS = ("number", "code", "title", "lead_unit", "co_units", "leader", "owner", "deadline_on", "status", "light",
-                "days_late", "percent_done", "last_report")
-PRINT_COLUMNS = tuple(column for column in COLUMNS if column[0] in PRINT_FIELDS)
-WRAPPED = {"title", "co_units", "last_report", "lead_unit", "period", "source"}
+# The printed page (A4 landscape) stacks these columns into the cells of PRINT_COLUMNS: every field, readable.
+PRINT_GROUPS = (
+    ("task", _l("Task"), ("code", "title", "source", "indicator", "period")),
+    ("work", _l("Problem and measures"), ("problem", "measures")),
+    ("units", _l("Units and people"), ("lead_unit", "co_units", "leader", "owner")),
+    ("deadline", _l("Deadline"), ("deadline_on", "original_deadline_on")),
+    ("state", _l("Status"), ("status", "light", "days_late", "percent_done")),
+    ("records", _l("Milestones, urges, extensions"), ("milestones", "next_milestone_on", "urges", "last_urge_on",
+                                                       "extensions", "extension_decision")),
+    ("report", _l("Last progress report"), ("last_report_on", "last_report")),
+    ("closeout", _l("Close-out"), ("closeout_statement", "review_opinion", "closed_on")),
+)
+LABELS = {name: label for name, label, _width in COLUMNS}
+WRAPPED = {"title", "co_units", "last_report", "lead_unit", "period", "source", "indicator", "problem", "measures",
+           "extension_decision", "closeout_statement", "review_opinion"}
+DATES = {"dispatched_on", "deadline_on", "original_deadline_on", "next_milestone_on", "last_urge_on", "last_report_on",
+         "closed_on"}
+# Statuses a ledger leaves out unless the status filter asks for them: not (yet, or any more) a unit's work.
+LEFT_OUT = ("draft", "cancelled")
 LIGHT_FILLS = {"red": "F4CCCC", "yellow": "FFF2CC", "green": "D9EAD3"}
 BRAND_RED = "A61B1B"
 
@@ -86,7 +115,10 @@ class LedgerRow:
     code: str
     title: str
     source: str
+    indicator: str
     period: str
+    problem: str
+    measures: str
     lead_unit: str
     co_units: str
     leader: str
@@ -101,9 +133,22 @@ class LedgerRow:
     light_code: str | None
     days_late: int | None
     percent_done: int
+    milestones: str  # done/total, "" without milestones
+    next_milestone_on: date | None
+    urges: int
+    last_urge_on: date | None
+    extensions: int
+    extension_decision: str
     last_report_on: date | None
     last_report: str
+    closeout_statement: str
+    review_opinion: str
     closed_on: date | None
+
+    def printed(self, names):
+        """(field, label, value) of the fields among `names` that have a value, for a stacked printed cell."""
+        return [(name, LABELS[name], getattr(self, name)) for name in names
+                if getattr(self, name) not in (None, "") and (getattr(self, name) != 0 or name == "percent_done")]
 
 
 @dataclass
@@ -131,6 +176,9 @@ def build(user, filters, ignored=(), limit=None, max_rows=None, today=None):
     """
     today = today or clock.today()
     query = queries.filtered_tasks(user, filters, today)
+    leaves_out = filters.status not in LEFT_OUT and filters.mine != "to_dispatch"
+    if leaves_out:
+        query = query.where(T.status.not_in(LEFT_OUT))
     total = None
     if max_rows is not None:
         total = _count(query)
@@ -141,6 +189,7 @@ def build(user, filters, ignored=(), limit=None, max_rows=None, today=None):
     limited = query.limit(limit) if limit else query
     tasks = db.session.scalars(limited.options(
         joinedload(T.lead_unit), joinedload(T.owner), joinedload(T.responsible_leader), joinedload(T.period),
+        joinedload(T.indicator_result).joinedload(IndicatorResult.indicator),
     )).all()
     if total is None:
         total = _count(query) if limit and len(tasks) == limit else len(tasks)
@@ -148,7 +197,10 @@ def build(user, filters, ignored=(), limit=None, max_rows=None, today=None):
     id_query = limited.with_only_columns(T.id) if limit else query.with_only_columns(T.id).order_by(None)
     ids = db.select(id_query.subquery().c.id)
     rows = _rows(tasks, ids, today)
-    return Ledger(rows=rows, total=total, criteria=describe(user, filters), ignored=list(ignored),
+    criteria = describe(user, filters)
+    if leaves_out:
+        criteria.append((_("Left out"), _("Drafts and cancelled tasks (choose that status to include them)")))
+    return Ledger(rows=rows, total=total, criteria=criteria, ignored=list(ignored),
                   generated_at=clock.now(), generated_by=user.display_name)
 
 
@@ -158,45 +210,39 @@ def _count(query):
 
 
 def _rows(tasks, ids, today):
-    """LedgerRows of the tasks; co-units, late milestones and last reports in one statement each."""
-    co_units, late, reports = {}, set(), {}
+    """LedgerRows of the tasks; co-units and each kind of record in one statement each."""
+    co_units, records = {}, {}
     if tasks:
         for task_id, name in db.session.execute(
                 db.select(task_co_units.c.task_id, Unit.name).join(Unit, Unit.id == task_co_units.c.unit_id)
                 .where(task_co_units.c.task_id.in_(ids)).order_by(task_co_units.c.task_id, Unit.id)):
             co_units.setdefault(task_id, []).append(name)
-        late = set(db.session.scalars(db.select(Milestone.task_id).where(
-            Milestone.task_id.in_(ids), Milestone.done_at.is_(None), Milestone.due_on < today).distinct()))
-        reports = _last_reports(ids)
+        records = ledger_records.gather(ids, today)
     rows = []
     for number, task in enumerate(tasks, start=1):
-        state = lights.task_state(task, today, task.id in late)
-        reported_at, body = reports.get(task.id, (None, ""))
+        found = records.get(task.id) or ledger_records.TaskRecords()
+        state = lights.task_state(task, today, found.has_late_milestone)
+        result = task.indicator_result
+        source = str(task.source_label) + (f"：{task.source_detail}" if task.source_detail else "")
         rows.append(LedgerRow(
-            number=number, task_id=task.id, code=task.code or "", title=task.title, source=str(task.source_label),
-            period=task.period.name if task.period else "", lead_unit=task.lead_unit.name,
-            co_units="、".join(co_units.get(task.id, ())),
+            number=number, task_id=task.id, code=task.code or "", title=task.title, source=source,
+            indicator=result.indicator.name if result is not None else "",
+            period=task.period.name if task.period else "", problem=task.problem or "", measures=task.measures or "",
+            lead_unit=task.lead_unit.name, co_units="、".join(co_units.get(task.id, ())),
             leader=task.responsible_leader.display_name if task.responsible_leader else "",
             owner=task.owner.display_name if task.owner else "", level=str(task.level_label),
             dispatched_on=_local_day(task.dispatched_at), deadline_on=task.deadline_on,
             original_deadline_on=task.original_deadline_on if task.original_deadline_on != task.deadline_on else None,
             status=str(task.status_label), status_code=task.status, light=str(state.light_label),
             light_code=state.light, days_late=state.days_late or None, percent_done=task.percent_done,
-            last_report_on=_local_day(reported_at), last_report=_shorten(body), closed_on=_local_day(task.closed_at),
+            milestones=f"{found.milestones_done}/{found.milestones_total}" if found.milestones_total else "",
+            next_milestone_on=found.next_milestone_on, urges=found.urges, last_urge_on=_local_day(found.last_urge_at),
+            extensions=found.extensions, extension_decision=found.extension_decision,
+            last_report_on=_local_day(found.report_at), last_report=_shorten(found.report_body),
+            closeout_statement=found.closeout_statement, review_opinion=found.review_opinion,
+            closed_on=_local_day(task.closed_at),
         ))
     return rows
-
-
-def _last_reports(ids):
-    """task id -> (created_at, body) of its latest progress report."""
-    report = ProgressReport
-    ranked = db.select(
-        report.task_id, report.created_at, report.body,
-        func.row_number().over(partition_by=report.task_id,
-                               order_by=(report.created_at.desc(), report.id.desc())).label("n"),
-    ).where(report.task_id.in_(ids)).subquery()
-    found = db.session.execute(db.select(ranked.c.task_id, ranked.c.created_at, ranked.c.body).where(ranked.c.n == 1))
-    return {task_id: (created_at, body) for task_id, created_at, body in found}
 
 
 def _local_day(moment):
@@ -240,8 +286,10 @@ def describe(user, filters):
             if model is User and not permissions.can_name_leader(user, obj):
                 obj = None
             found.append((label, getattr(obj, attribute) if obj is not None else f"#{value}"))
-    if filters.overdue:
-        found.append((_("Overdue only"), _("Yes")))
+    for flag, label in (("overdue", _("Overdue only")), ("late_accept", _("Not accepted in time")),
+                        ("on_time", _("Closed on time"))):
+        if getattr(filters, flag):
+            found.append((label, _("Yes")))
     if filters.due_within is not None:
         found.append((_("Due within (days)"), str(filters.due_within)))
     return found
@@ -285,8 +333,7 @@ def _named_styles(book):
     ]
     for style in styles:
         book.add_named_style(style)
-    dates = {"dispatched_on", "deadline_on", "original_deadline_on", "last_report_on", "closed_on"}
-    return {name: "ledger text" if name in WRAPPED else "ledger date" if name in dates
+    return {name: "ledger text" if name in WRAPPED else "ledger date" if name in DATES
             else "ledger percent" if name == "percent_done" else "ledger value" for name, _label, _width in COLUMNS}
 
 

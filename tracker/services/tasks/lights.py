@@ -164,6 +164,13 @@ def deadline_floor(status, light, today):
     return None
 
 
+def on_time_clause():
+    """SQL: 按期完成 — closed, with the close-out asked for on or before the deadline (is_on_time)."""
+    task = RectificationTask
+    return and_(task.status == "closed", task.closeout_requested_on.is_not(None),
+                task.closeout_requested_on <= task.deadline_on)
+
+
 def due_within_clause(days, today):
     """SQL: an open task whose deadline is today or within the next `days` days."""
     return and_(RectificationTask.status.in_(OPEN_STATUSES),

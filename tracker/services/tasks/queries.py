@@ -22,7 +22,7 @@ from ...models.task import FINISHED_STATUSES, LEVELS, OPEN_STATUSES, SOURCES, ST
 from ...models.types import db_int
 from ...models.user import LEADER
 from .. import PermissionDenied, office_settings
-from . import action_views, lights
+from . import acceptance, action_views, lights
 
 T = RectificationTask
 # Closed and cancelled tasks sink below open ones in the default order: the list is a work queue.
@@ -66,6 +66,8 @@ class TaskFilters:
     source: str | None = None
     level: str | None = None
     overdue: bool = False
+    late_accept: bool = False  # 逾期未签收 (acceptance.late_clause)
+    on_time: bool = False  # 按期完成: closed on time, the tasks the on-time rate counts as done
     due_within: int | None = None
     q: str | None = None
     sort: str = "deadline"
@@ -94,7 +96,8 @@ class TaskFilters:
                 values["due_within"] = max(0, min(int(args["due_within"]), MAX_DUE_WITHIN))
             except ValueError:
                 ignored.append("due_within")
-        values["overdue"] = args.get("overdue") in ("1", "on", "true", "yes")
+        for flag in ("overdue", "late_accept", "on_time"):
+            values[flag] = args.get(flag) in ("1", "on", "true", "yes")
         values["sort"] = args.get("sort") or "deadline"
         if values["sort"] not in SORTS:
             ignored.append("sort")
@@ -165,6 +168,10 @@ def filtered_tasks(user, filters, today=None, ordered=True):
         query = query.where(lights.overdue_clause(today))
     if filters.due_within is not None:
         query = query.where(lights.due_within_clause(filters.due_within, today))
+    if filters.late_accept:
+        query = query.where(acceptance.late_clause(today))
+    if filters.on_time:
+        query = query.where(lights.on_time_clause())
     if filters.mine:
         query = query.where(action_views.mine_clause(user, filters.mine, today))
     if filters.q:
@@ -196,6 +203,10 @@ def task_page(user, filters, page, per_page):
 def statuses_to_read(user, filters):
     """The statuses a task of this list may have (the others cannot match its filters), open ones first."""
     statuses = [filters.status] if filters.status else list(STATUSES)
+    if filters.late_accept:
+        statuses = [status for status in statuses if status == "assigned"]
+    if filters.on_time:
+        statuses = [status for status in statuses if status == "closed"]
     if filters.light or filters.overdue or filters.due_within is not None:
         statuses = [status for status in statuses if status not in FINISHED_STATUSES]  # lights: open tasks only
     if user.is_unit_user:
