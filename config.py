@@ -138,6 +138,9 @@ class Config:
     # Calendar days a lead unit has to accept (签收) a dispatched task; later it is 逾期未签收.
     ACCEPT_DUE_DAYS = int(os.environ.get("ACCEPT_DUE_DAYS", "3"))
 
+    # 督办/催办通知单: the reply date (回告期限) a notice gets unless the office sets one, in calendar days.
+    NOTICE_REPLY_DAYS = int(os.environ.get("NOTICE_REPLY_DAYS", "5"))
+    IS_PRODUCTION = False  # production refuses to print QR codes that point at the loopback default
     ISSUING_OFFICE = os.environ.get("ISSUING_OFFICE", "云溪县委办公室 县政府办公室 督查室")
     # Monthly bulletin (月度通报): the red masthead, the area the figures cover, stored PDFs (never under static/).
     BULLETIN_MASTHEAD = os.environ.get("BULLETIN_MASTHEAD", "督查通报")
@@ -166,6 +169,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    IS_PRODUCTION = True
     MIN_SECRET_KEY_BYTES = 32  # the key signs every session cookie: shorter keys can be guessed offline
 
 

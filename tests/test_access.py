@@ -324,3 +324,43 @@ def test_recheck_action_matrix(client, auth, recheck_world, page, username, expe
     follow-up made (302, to the new draft)."""
     auth.login(username)
     assert client.post(page.format(**recheck_world), data={"version": "1"}).status_code == expected
+
+
+# The task's printed notices (issue 16): the office and the task's units, nobody else; a notice of another
+# task under this task's address is not found. page -> {username: expected status}; missing means 200.
+NOT_PRINTING = {"admin": 403, "leader": 403, "principal": 403}
+NOTICE_MATRIX = {
+    "/tasks/{own}/notice.pdf": {**NOT_PRINTING, "otherhead": 403},
+    "/tasks/{own}/notice.docx": {**NOT_PRINTING, "otherhead": 403},
+    "/tasks/{own}/notices/{own_urge}.pdf": {**NOT_PRINTING, "otherhead": 403},
+    "/tasks/{own}/notices/{own_urge}.docx": {**NOT_PRINTING, "otherhead": 403},
+    "/tasks/{shared}/notice.pdf": NOT_PRINTING,
+    "/tasks/{own}/notices/{shared_notice}.pdf": {"admin": 404, "supervisor": 404, "leader": 404, "principal": 404,
+                                                 "unithead": 404, "unitstaff": 404, "otherhead": 403},
+}
+NOTICE_CASES = [(page, user, rules.get(user, 200)) for page, rules in NOTICE_MATRIX.items() for user in ROLES]
+
+
+@pytest.fixture
+def notice_world(app, world):
+    """The world with a 督办通知单 for the own and the shared task and a 催办通知单 on the own task."""
+    from tracker.services.tasks import notices, workflow
+
+    with app.app_context():
+        supervisor = db.session.get(User, world["users"]["supervisor"])
+        own = db.session.get(RectificationTask, world["tasks"]["own"])
+        shared = db.session.get(RectificationTask, world["tasks"]["shared"])
+        notices.issue_dispatch_notice(supervisor, own)
+        shared_notice = notices.issue_dispatch_notice(supervisor, shared)
+        db.session.commit()
+        urge = workflow.urge(supervisor, own, "请加快进度")
+        own_urge = notices.latest(own, "urge")
+        assert own_urge.urge_id == urge.id
+        return {**world["tasks"], "own_urge": own_urge.id, "shared_notice": shared_notice.id}
+
+
+@pytest.mark.parametrize("page, username, expected", NOTICE_CASES)
+def test_notice_matrix(client, auth, notice_world, page, username, expected):
+    """May exactly the office and the task's units print its 督办/催办通知单?"""
+    auth.login(username)
+    assert client.get(page.format(**notice_world)).status_code == expected

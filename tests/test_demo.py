@@ -397,3 +397,22 @@ def test_the_later_period_carries_tasks_marks_and_rechecks(loaded):
     assert [rows[name]["recheck"] for name in ("安全生产", "城镇新增就业人数")] == ["no_effect", "effective"]
     (link,) = all_of(TaskResultLink)
     assert link.result.period_id == later.id and link.result.indicator.name == "服务业增加值增速"
+
+
+def test_tasks_carry_supervision_and_urge_notices_numbered_in_time_order(app, loaded, tmp_path):
+    """Does the demo have 督办 and 催办 numbers, counted up in the order things happened, and does one print?"""
+    from tracker.models import SupervisionNotice
+    from tracker.services.tasks import notice_documents
+
+    app.config["TRACKER_BASE_URL"] = "https://dc.yunxi.example"
+    found = all_of(SupervisionNotice)
+    for kind in ("dispatch", "urge"):
+        ordered = sorted((n for n in found if n.kind == kind), key=lambda n: (n.issued_at, n.id))
+        assert len(ordered) >= 3
+        assert [n.number for n in ordered if n.year == ordered[-1].year] == list(
+            range(1, 1 + sum(n.year == ordered[-1].year for n in ordered)))
+    assert count(SupervisionNotice) == count(Urge) + db.session.scalar(
+        db.select(db.func.count()).select_from(TaskDispatch).where(TaskDispatch.kind.in_(("dispatch", "reassign"))))
+    urge_notice = next(n for n in found if n.kind == "urge" and n.late_items)
+    pdf = notice_documents.render_pdf(urge_notice)
+    assert pdf.startswith(b"%PDF")

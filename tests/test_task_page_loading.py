@@ -7,11 +7,12 @@ from tests.query_count_helpers import NOON, build_county
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import CloseoutRequest, ExtensionRequest, Milestone, ProgressReport, RectificationTask, Urge
+from tracker.services.tasks import notices
 
 # The page's statements today: the user, the task, five kinds of records, the audit trail, the people
-# (unit heads included), the units, the indicator result, the files, the unread count (13). A statement
-# per kind of person, per unit or per file would show as more.
-MOST_STATEMENTS = 15
+# (unit heads included), the units, the indicator result, the files, the unread count, the task's
+# 督办/催办通知单 with their units (14). A statement per kind of person, per unit or per file would show as more.
+MOST_STATEMENTS = 16
 
 
 def names_on_the_page(task):
@@ -35,7 +36,10 @@ def test_task_page_names_everyone_in_few_statements(app, client):
     with app.app_context():
         ids = build_county(3)
         task = db.session.get(RectificationTask, ids["task"])
-        expected = names_on_the_page(task)
+        with clock.frozen(NOON):  # three notices (a reassigned task's): listed with their units in one statement
+            numbers = [notices.issue_dispatch_notice(None, task).doc_number for _ in range(3)]
+        db.session.commit()
+        expected = names_on_the_page(task) | set(numbers)
         indicator = task.indicator_result.indicator.name
     assert len(expected) > 25
     with clock.frozen(NOON):

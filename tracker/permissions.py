@@ -142,6 +142,14 @@ def can_edit(user, task):
     return has_role(user, SUPERVISOR) and task.is_open
 
 
+def can_print_notices(user, task):
+    """May `user` print the task's 督办/催办通知单? The office, and the users of the task's units once dispatched."""
+    if has_role(user, SUPERVISOR):
+        return True
+    return bool(user and user.is_authenticated and user.is_unit_user and task.status != "draft"
+                and task.involves_unit(user.unit_id))
+
+
 def can_manage_units(user):
     """Units and users (and a unit's group robot) are the administrator's."""
     return has_role(user, ADMIN)

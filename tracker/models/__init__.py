@@ -4,6 +4,7 @@ from .bulletin import Bulletin
 from .correction import DeadlineAdjustment, TaskDispatch, TaskReturn
 from .indicator import AssessmentPeriod, Indicator, IndicatorMark, IndicatorResult, indicator_co_units
 from .jobs import DataVersion, JobRequest, JobRun, OutboxMessage, SchedulerBeat
+from .notice import DocumentCounter, SupervisionNotice
 from .settings import OfficeSetting
 from .task import (
     Attachment,
@@ -30,6 +31,7 @@ __all__ = [
     "CloseoutRequest",
     "DataVersion",
     "DeadlineAdjustment",
+    "DocumentCounter",
     "ExtensionRequest",
     "Indicator",
     "IndicatorMark",
@@ -45,6 +47,7 @@ __all__ = [
     "RectificationTask",
     "SchedulerBeat",
     "SignIn",
+    "SupervisionNotice",
     "TaskDispatch",
     "TaskResultLink",
     "TaskReturn",

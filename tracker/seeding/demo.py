@@ -22,7 +22,7 @@ from ..services import DomainError
 from ..services.indicators import periods, results_import
 from ..services.indicators.results_parser import parse_results
 from ..services.transaction import one_transaction
-from . import demo_tasks
+from . import demo_notices, demo_tasks
 
 DEMO_PASSWORD = "demo12345"
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_data")
@@ -114,6 +114,7 @@ def load_demo(later_period=True):
         rows = parsed.rows
         people = load_users(units, rows)
         tasks = demo_tasks.load_tasks(read_task_specs(), units, people, current)
+        demo_notices.issue_all()
         if later_period:
             load_later_period(people)
     return summary(len(units), len(people.heads) + len(people.staff) + len(people.leaders) + 3, len(rows), tasks,

@@ -99,6 +99,9 @@ SETTINGS = (
     Setting("ACCEPT_DUE_DAYS", "tasks", _l("Days a unit has to accept a task"),
             _l("A task not accepted this many calendar days after dispatch is listed as not accepted in time "
                "(逾期未签收) in the weekly alert and on the dashboard."), minimum=1, maximum=30),
+    Setting("NOTICE_REPLY_DAYS", "tasks", _l("Notices: days to reply"),
+            _l("The reply date (回告期限) a 督办/催办通知单 gets unless the office sets another, in calendar days."),
+            minimum=1, maximum=60),
     Setting("BULLETIN_EXPLAIN_UNITS", "bulletin", _l("Units asked for a written explanation"),
             _l("The bottom units of the bulletin's ranking that must explain (情况说明); 0 asks none."),
             minimum=0, maximum=50),

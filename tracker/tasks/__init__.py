@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("tasks", __name__)
 
-from . import actions, correction_routes, export_routes, recheck_routes, routes  # noqa: E402,F401
+from . import actions, correction_routes, export_routes, notice_routes, recheck_routes, routes  # noqa: E402,F401

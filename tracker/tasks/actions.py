@@ -3,7 +3,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..services.tasks import closeouts, progress, reviews, workflow
+from ..services.tasks import closeouts, notices, progress, reviews, workflow
 from . import bp
 from .forms import (
     AcceptForm,
@@ -34,8 +34,11 @@ def dispatch(task_id):
     """Dispatch a draft to its lead unit."""
     task = load_task(task_id)
     form = versioned(DispatchForm, task)
+    if request.method == "GET":
+        form.reply_due_on.data = notices.default_reply_on()
     return perform(task, "dispatch", form,
-                   lambda: workflow.dispatch(current_user, task, form.version.data, form.note.data),
+                   lambda: workflow.dispatch(current_user, task, form.version.data, form.note.data,
+                                             form.reply_due_on.data),
                    _("The task was dispatched to %(unit)s.", unit=task.lead_unit.name))
 
 
@@ -151,8 +154,11 @@ def urge(task_id):
     """催办: the supervision office urges the lead unit."""
     task = load_task(task_id)
     form = UrgeForm()
+    if request.method == "GET":
+        form.reply_due_on.data = notices.default_reply_on()
     return perform(task, "urge", form,
-                   lambda: workflow.urge(current_user, task, form.message.data, form.form_token.data),
+                   lambda: workflow.urge(current_user, task, form.message.data, form.form_token.data,
+                                         form.reply_due_on.data),
                    _("%(unit)s was urged.", unit=task.lead_unit.name))
 
 

@@ -130,6 +130,8 @@ class DispatchForm(VersionedForm):
     """Dispatch a draft."""
 
     note = TextAreaField(_l("Note to the units (optional)"), render_kw={"rows": 2})
+    reply_due_on = DateField(_l("Reply by (回告期限)"), validators=[Optional()],
+                             description=_l("Printed on the supervision notice; empty: the office's default."))
     submit = SubmitField(_l("Dispatch"))
 
 
@@ -229,6 +231,8 @@ class UrgeForm(TokenForm):
     """催办 message."""
 
     message = TextAreaField(_l("Message"), validators=[InputRequired()], render_kw={"rows": 3})
+    reply_due_on = DateField(_l("Reply by (回告期限)"), validators=[Optional()],
+                             description=_l("Printed on the urge notice; empty: the office's default."))
     submit = SubmitField(_l("Urge"))
 
 

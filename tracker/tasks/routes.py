@@ -10,7 +10,7 @@ from .. import permissions
 from ..security import page_number
 from ..services import ConflictError, DomainError, PermissionDenied
 from ..services.indicators import continuity
-from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, queries, timeline
+from ..services.tasks import action_views, attachments, drafts, lights, milestone_plans, notices, queries, timeline
 from ..services.tasks.workflow import DuplicateSubmission
 from . import bp
 from .forms import TaskForm
@@ -92,8 +92,9 @@ def detail(task_id):
     if task is None:
         abort(404)
     recheck, recheck_period = continuity.latest_recheck(task)
+    printable = notices.notices_of(task) if permissions.can_print_notices(current_user, task) else []
     return render_template("tasks/detail.html", task=task, page=timeline.task_page(task), recheck=recheck,
-                           recheck_period=recheck_period)
+                           recheck_period=recheck_period, notices=printable)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -15,15 +15,14 @@ mail nobody reads and mail servers refuse); the task list shows them all.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import or_, true
 from sqlalchemy.orm import defer, selectinload
 
 from ...extensions import db
 from ...models import RectificationTask, Unit
 from .. import office_settings
+from ..documents.links import absolute_url, url_adapter
 from ..messaging import notifications
 from ..tasks import acceptance, lights
 
@@ -127,18 +126,6 @@ class Digest:
         if self.kind == "unit" and unit is not None and unit.is_active and unit.webhook_url and unit.webhook_kind:
             return unit.webhook_kind, unit.webhook_url
         return None
-
-
-def url_adapter():
-    """A URL builder for the site as users reach it (TRACKER_BASE_URL), usable without a request."""
-    base = urlsplit(current_app.config["TRACKER_BASE_URL"])
-    return current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/",
-                                    url_scheme=base.scheme or "http")
-
-
-def absolute_url(endpoint, **values):
-    """The full address of a page, for links in mail and robot messages."""
-    return url_adapter().build(endpoint, values, force_external=True)
 
 
 def site_path(endpoint, **values):

@@ -9,16 +9,13 @@ from markupsafe import Markup, escape
 
 from .. import office_settings
 from ..documents import charts, pdf
+from ..documents.official import cn_date
+from ..documents.pdf import font_stacks
 
 CHART_ROWS = 40  # units per chart: a taller chart would not fit on one A4 page
 CN_NUMERALS = "〇一二三四五六七八九十"
 TEXT_BLOCK_PT = 442.2  # 版心 width, 156 mm
 RED = "#c8161d"
-
-
-def cn_date(day):
-    """A date written in full, as official documents do: 2026年11月30日."""
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 def cn_number(number):
@@ -32,11 +29,6 @@ def cn_number(number):
 def paragraphs(text):
     """The supervisor's text as paragraphs: one per non-blank line, whitespace trimmed."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def font_stacks(config):
-    """The CSS font-family value of each role (body, title, hei, kai), each naming the configured CJK font."""
-    return {role: pdf.font_stack(f"BULLETIN_FONT_{role.upper()}", config) for role in ("body", "title", "hei", "kai")}
 
 
 def close_rate_charts(data, stacks):

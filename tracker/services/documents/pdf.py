@@ -91,6 +91,11 @@ def font_stack(family, config=None):
     return ", ".join('"' + "".join(ch for ch in name if ch not in UNSAFE_IN_CSS) + '"' for name in names) + ", serif"
 
 
+def font_stacks(config):
+    """The CSS font-family value of each role (body, title, hei, kai), each naming the configured CJK font."""
+    return {role: font_stack(f"BULLETIN_FONT_{role.upper()}", config) for role in ("body", "title", "hei", "kai")}
+
+
 def _fetcher():
     """A WeasyPrint URL fetcher that only serves inline data: URIs and refuses everything else."""
     from weasyprint import URLFetcher

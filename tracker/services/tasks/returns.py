@@ -17,8 +17,8 @@ from ...models import TaskReturn, Unit
 from .. import DomainError
 from ..messaging import notifications
 from ..transaction import optional_text, saving
-from . import dispatches
-from .workflow import authorize, conflict_message, transition
+from . import dispatches, notices
+from .workflow import authorize, conflict_message, notice_line, transition
 
 
 def pending_return(task):
@@ -49,8 +49,8 @@ def close_return(actor, item, status, note, new_unit=None):
     item.decision_note, item.new_unit_id = note, new_unit.id if new_unit is not None else None
 
 
-def reassign(actor, task, unit_id, note=None, version=None):
-    """改派: the office gives the returned task to another unit — a new dispatch to it."""
+def reassign(actor, task, unit_id, note=None, version=None, reply_due_on=None):
+    """改派: the office gives the returned task to another unit — a new dispatch to it, with a new 督办通知单."""
     with saving(conflict=conflict_message):
         authorize(actor, "decide_return", task, version)
         item = _waiting(task)
@@ -71,9 +71,11 @@ def reassign(actor, task, unit_id, note=None, version=None):
         task.lead_unit = unit
         db.session.flush()
         dispatches.record(actor, task, "reassign", note)
+        notice = notices.issue_dispatch_notice(actor, task, reply_due_on)  # a new 督办通知单, a new 文号
         text = _("%(old)s → %(new)s", old=old_unit.name, new=unit.name) + (f": {note}" if note else "")
         transition(actor, task, "reassigned", "assigned", text, item, notify=False)
-        told = {n.user_id for n in notifications.notify_task_event(task, "redispatched", actor, body=text)}
+        told = {n.user_id for n in notifications.notify_task_event(task, "redispatched", actor,
+                                                                   body=notice_line(notice, text))}
         notifications.notify_task_event(task, "corrected", actor, body=text, also_units=[old_unit.id],
                                         skip_ids=told)
     return item

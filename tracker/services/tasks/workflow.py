@@ -18,7 +18,7 @@ from ...models.user import UNIT_ROLES
 from .. import ConflictError, DomainError, PermissionDenied, audit
 from ..messaging import notifications
 from ..transaction import optional_text, required_text, saving
-from . import dispatches
+from . import dispatches, notices
 
 
 class DuplicateSubmission(ConflictError):
@@ -84,8 +84,14 @@ def transition(actor, task, action, to_status, reason=None, obj=None, notify_bod
         notifications.notify_task_event(task, action, actor, body=notify_body or reason)
 
 
-def dispatch(actor, task, version=None, note=None):
-    """下发: send a draft to its lead unit to accept; its deadline must not be in the past."""
+def notice_line(notice, note=None):
+    """The inbox text of a dispatch or urge: the notice's 文号 and reply date, then the office's words."""
+    line = _("%(number)s, reply by %(date)s", number=notice.doc_number, date=notice.reply_due_on.isoformat())
+    return line + (f"\n{note}" if note else "")
+
+
+def dispatch(actor, task, version=None, note=None, reply_due_on=None):
+    """下发: send a draft to its lead unit to accept, with its 督办通知单; the deadline must not be in the past."""
     with saving(conflict=conflict_message):
         authorize(actor, "dispatch", task, version)
         note = optional_text(note, _("Note"))
@@ -95,7 +101,8 @@ def dispatch(actor, task, version=None, note=None):
         dispatches.record(actor, task, "dispatch", note)
         # The deadline the unit receives is the one extensions are measured against.
         task.original_deadline_on = task.deadline_on
-        transition(actor, task, "dispatched", "assigned", note)
+        notice = notices.issue_dispatch_notice(actor, task, reply_due_on)
+        transition(actor, task, "dispatched", "assigned", note, notify_body=notice_line(notice, note))
     return task
 
 
@@ -123,8 +130,8 @@ def accept(actor, task, owner_id, version=None, note=None):
     return task
 
 
-def urge(actor, task, message, form_token=None):
-    """催办: a supervisor's formal reminder, counted against the task's lead unit."""
+def urge(actor, task, message, form_token=None, reply_due_on=None):
+    """催办: a supervisor's formal reminder with its 催办通知单, counted against the task's lead unit."""
     with saving(conflict=conflict_message):
         authorize(actor, "urge", task)
         message = required_text(message, _("Message"))
@@ -134,8 +141,9 @@ def urge(actor, task, message, form_token=None):
                     created_at=clock.now())
         db.session.add(item)
         db.session.flush()
+        notice = notices.issue_urge_notice(actor, task, item, reply_due_on)
         audit.record(actor, task, "urged", task.status, task.status, message, item)
-        notifications.notify_task_event(task, "urged", actor, body=message)
+        notifications.notify_task_event(task, "urged", actor, body=notice_line(notice, message))
     return item
 
 
