@@ -113,3 +113,30 @@ def screenshot(page, name):
     """Save a full-page screenshot as a test artifact."""
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, name + ".png"), full_page=True)
+
+
+@pytest.fixture
+def open_as(browser, own_server):
+    """Open a logged-in page for a demo user on the module's own server (its `own_server` fixture)."""
+    contexts = []
+
+    def open_page(username, width=1366, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(own_server + "/auth/login")
+        page.fill("#username", username)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#submit")
+        page.wait_for_url(own_server + "/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def click_and_wait(page, locator):
+    """Click a link or button and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import screenshot, serve_demo
+from tests.browser.conftest import click_and_wait, screenshot, serve_demo
 
 pytestmark = pytest.mark.browser
 
@@ -25,33 +25,6 @@ PHONE = {"width": 390, "height": 844}
 def own_server(tmp_path_factory):
     """A demo county of this module's own: the tasks it adds change no other test's counts."""
     yield from serve_demo(tmp_path_factory, "corrections")
-
-
-@pytest.fixture
-def open_as(browser, own_server):
-    """Open a logged-in page for a demo user on this module's server."""
-    contexts = []
-
-    def open_page(username, width=1366, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(own_server + "/auth/login")
-        page.fill("#username", username)
-        page.fill("#password", "demo12345")
-        page.click("#submit")
-        page.wait_for_url(own_server + "/")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def click_and_wait(page, locator):
-    """Click a link or button and wait for the page it leads to."""
-    with page.expect_navigation():
-        locator.click()
 
 
 def sent_back_to_task(page):

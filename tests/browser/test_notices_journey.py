@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import screenshot, serve_demo
+from tests.browser.conftest import click_and_wait, screenshot, serve_demo
 from tests.notice_helpers import docx_text, open_docx, qr_codes, requires_zbar, text_of
 
 pytestmark = pytest.mark.browser
@@ -29,33 +29,6 @@ NUMBER = re.compile(r"督办〔\d{4}〕\d+号")
 def own_server(tmp_path_factory):
     """A demo county of this module's own: the task it adds changes no other test's counts."""
     yield from serve_demo(tmp_path_factory, "notices")
-
-
-@pytest.fixture
-def open_as(browser, own_server):
-    """Open a logged-in page for a demo user on this module's server."""
-    contexts = []
-
-    def open_page(username, width=1366, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(own_server + "/auth/login")
-        page.fill("#username", username)
-        page.fill("#password", "demo12345")
-        page.click("#submit")
-        page.wait_for_url(own_server + "/")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def click_and_wait(page, locator):
-    """Click a link or button and wait for the page it leads to."""
-    with page.expect_navigation():
-        locator.click()
 
 
 def fetched(page, href, tmp_path, name):
