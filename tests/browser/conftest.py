@@ -87,26 +87,31 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page_for(browser, live_server):
-    """Open a logged-in page for a demo user: page_for("supervisor", width=1366)."""
+def _pages(browser, base):
+    """Yield a function opening a page on `base`, logged in as a demo user when one is named; closes them after."""
     contexts = []
 
     def open_page(username=None, width=1366, height=900):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
-        page.goto(live_server + "/auth/login")
+        page.goto(base + "/auth/login")
         if username:
             page.fill("#username", username)
             page.fill("#password", DEMO_PASSWORD)
             page.click("#submit")
-            page.wait_for_url(live_server + "/")
+            page.wait_for_url(base + "/")
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """Open a logged-in page for a demo user: page_for("supervisor", width=1366)."""
+    yield from _pages(browser, live_server)
 
 
 def screenshot(page, name):
@@ -118,22 +123,7 @@ def screenshot(page, name):
 @pytest.fixture
 def open_as(browser, own_server):
     """Open a logged-in page for a demo user on the module's own server (its `own_server` fixture)."""
-    contexts = []
-
-    def open_page(username, width=1366, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(own_server + "/auth/login")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("#submit")
-        page.wait_for_url(own_server + "/")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    yield from _pages(browser, own_server)
 
 
 def click_and_wait(page, locator):
