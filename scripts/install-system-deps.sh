@@ -26,8 +26,9 @@ run_pkgs=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
 )
-# Browser tests drive Debian's /usr/bin/chromium through Playwright.
-test_pkgs=("${run_pkgs[@]}" chromium)
+# Browser tests drive Debian's /usr/bin/chromium through Playwright; zbar-tools'
+# zbarimg decodes the QR codes printed on 督办/催办通知单 back to the task's address.
+test_pkgs=("${run_pkgs[@]}" chromium zbar-tools)
 
 case "$mode" in
   run)  wanted=("${run_pkgs[@]}") ;;
