@@ -25,6 +25,9 @@ STATUS = {"assigned": "待签收", "returned": "待调整", "in_progress": "整�
 REASONS = {"last_place": "倒数第一", "behind_progress": "未达序时进度", "low_score_rate": "得分率偏低",
            "veto_at_risk": "一票否决风险"}
 percent = charts.percent
+# The 版记's top, from the top of the text block (225 mm), leaving it ~32 mm: its three lines of 4号 and rules.
+# An absolute offset, since LibreOffice ignores tblpYSpec="bottom" (Word and WPS read both).
+RECORD_TOP_TWIPS = int(Mm(225 - 32).twips)
 
 
 def _change(number, noun="项"):
@@ -50,6 +53,9 @@ class Writer:
         """A new GB/T 9704 page with the configured Word fonts."""
         self.fonts = docx_tools.fonts(config)
         self.document = docx_tools.new_document(self.fonts["body"])
+        # As in the PDF (widows 1): a short paragraph may leave a line to the next page rather than carry
+        # itself and the headings before it over, leaving the page a third empty.
+        self.document.styles["Normal"].paragraph_format.widow_control = False
 
     def text(self, text, indent=True, **options):
         """A body paragraph (3号 仿宋), two characters in."""
@@ -229,9 +235,14 @@ def _weak(writer, data, area):
 
 
 def _record(writer, config, document_date):
-    """版记: 抄送 and 印发 between rules, in a table anchored to the foot of the page where the text ends."""
+    """版记: 抄送 and 印发 between rules, in a table floated to the foot of the page where the text ends.
+
+    Floating tables do not push the text away in every reader: when the last page is full the
+    office moves the 版记 to a page of its own in Word, as it would by hand.
+    """
     body = writer.fonts["body"]
-    table = docx_tools.new_table(writer.document, (156,), None, font=body, size=Pt(14))
+    # A little narrower than the text block: LibreOffice imports a full-width floating table as an inline one.
+    table = docx_tools.new_table(writer.document, (150,), None, font=body, size=Pt(14))
     docx_tools.add_row(table, [f"抄送：{docx_tools.one_line(config['BULLETIN_COPY_TO'])}"], font=body, size=Pt(14))
     docx_tools.add_row(table, [f"{docx_tools.one_line(config['ISSUING_OFFICE'])}　　{cn_date(document_date)}印发"],
                        font=body, size=Pt(14))
@@ -241,7 +252,7 @@ def _record(writer, config, document_date):
     # Word refuses table properties out of the schema's order, hence insert_element_before.
     properties.insert_element_before(
         parse_xml(f'<w:tblpPr {nsdecls("w")} w:vertAnchor="margin" w:horzAnchor="margin" '
-                  'w:tblpXSpec="center" w:tblpYSpec="bottom"/>'),
+                  f'w:tblpXSpec="center" w:tblpY="{RECORD_TOP_TWIPS}"/>'),
         "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc",
         "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
     properties.insert_element_before(
