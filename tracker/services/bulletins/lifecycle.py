@@ -118,10 +118,12 @@ def voided_to_correct(month):
 
 
 def _create(window, actor):
-    """A new draft row (no number yet); on a concurrent first generation, the draft the other made."""
+    """A new draft row (no number yet; a 更正 when the month's issue was voided); on a race, the other's draft."""
     replaced = voided_to_correct(window.key)
+    # A 更正 starts from the text of the issue it corrects.
     bulletin = Bulletin(month=window.key, year=window.first_day.year, status=DRAFT, created_at=clock.now(),
-                        generated_by_id=actor.id if actor else None, replaces_id=replaced.id if replaced else None)
+                        generated_by_id=actor.id if actor else None, replaces_id=replaced.id if replaced else None,
+                        requirements_text=replaced.requirements_text if replaced else None)
     db.session.add(bulletin)
     try:
         db.session.flush()
