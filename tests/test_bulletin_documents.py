@@ -127,3 +127,14 @@ def test_a_zero_bar_below_the_average_is_marked_red():
     assert re.search(r'class="zero-mark"[^>]*fill="#c8161d"', svg)
     assert re.search(r'fill="#c8161d">0\.0%', svg)
     assert 'class="bar below"' in svg and svg.count("zero-mark") == 1
+
+
+def test_no_page_before_the_last_is_less_than_60_percent_full(app, bulletin_county):
+    """Does the text reach at least 60 % down the text block (37 mm to 262 mm) of every page but the last?"""
+    with app.app_context():
+        path, _word = issue_november()
+    points = 72 / 25.4
+    top, bottom = 37 * points, (297 - 35) * points  # the page number sits below the text block
+    for page in range(1, pdf_pages(path)):
+        lowest = max(y for _word, y, _height in words_on_page(path, page) if y < bottom)
+        assert (lowest - top) / (bottom - top) >= 0.6, page
