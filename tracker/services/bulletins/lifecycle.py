@@ -317,11 +317,12 @@ def notify(users, kind, title, bulletin):
 
 
 def list_for(user):
-    """Every bulletin the user may see, newest month first."""
+    """Every bulletin the user may see, newest month first, newest first within a month."""
     if not permissions.can_view_bulletins(user):
         raise PermissionDenied()
     return db.session.scalars(
-        db.select(Bulletin).where(permissions.bulletins_clause(user)).order_by(Bulletin.month.desc())).all()
+        db.select(Bulletin).where(permissions.bulletins_clause(user))
+        .order_by(Bulletin.month.desc(), Bulletin.id.desc())).all()  # a 更正 above the issue it replaces
 
 
 def get_for(user, bulletin_id):
