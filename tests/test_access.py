@@ -290,10 +290,13 @@ BULLETIN_MATRIX = {
                                 **{u: 403 for u in ("unithead", "unitstaff", "otherhead")}},
     "/bulletins/{issued}/docx": {**{u: 302 for u in ("admin", "supervisor", "leader", "principal")},
                                  **{u: 403 for u in ("unithead", "unitstaff", "otherhead")}},
+    "/bulletins/{issued}/signed.pdf": {**{u: 302 for u in ("admin", "supervisor", "leader", "principal")},
+                                       **{u: 403 for u in ("unithead", "unitstaff", "otherhead")}},
     "/bulletins/{draft}/docx": {u: 403 for u in ("leader", "principal", "unithead", "unitstaff", "otherhead")},
 }
 BULLETIN_ACTIONS = {
     "/bulletins/{issued}/void": {u: 403 for u in ROLES if u != "supervisor"},
+    "/bulletins/{issued}/signed": {u: 403 for u in ROLES if u != "supervisor"},
     "/bulletins/{draft}/issue": {u: 403 for u in ROLES if u != "supervisor"},
 }
 BULLETIN_CASES = [(page, user, rules.get(user, 200), "GET") for page, rules in BULLETIN_MATRIX.items()

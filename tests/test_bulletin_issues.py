@@ -138,3 +138,34 @@ def test_freeze_figures_rebuilds_the_figures_of_an_earlier_issue(app, bulletin_c
     assert runner.invoke(args=["bulletin", "freeze-figures"]).output == ""
     with app.app_context():
         assert frozen.loads(db.session.get(Bulletin, issued_id).figures_json) == frozen.loads(expected)
+
+
+def test_the_office_attaches_the_signed_final_pdf_once(app, client, bulletin_county):
+    """Is a non-PDF refused, the signed PDF attached with its checksum and served, and a second one refused?"""
+    import hashlib
+    import io
+
+    from tests.conftest import DEMO_PASSWORD
+
+    with app.app_context():
+        bulletin_id = issued_november().id
+    client.post("/auth/login", data={"username": "supervisor", "password": DEMO_PASSWORD})
+    url = f"/bulletins/{bulletin_id}/signed"
+
+    def upload(content, name):
+        return client.post(url, data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data",
+                           follow_redirects=True)
+
+    assert "不是PDF" in upload(b"<html>not a pdf</html>", "final.pdf").text
+    signed_pdf = b"%PDF-1.7\n% signed final\n%%EOF\n"
+    done = upload(signed_pdf, "签发稿.pdf")
+    assert "签发稿已上传" in done.text and 'id="signed-form"' not in done.text
+    with app.app_context():
+        bulletin = db.session.get(Bulletin, bulletin_id)
+        assert bulletin.signed_sha256 == hashlib.sha256(signed_pdf).hexdigest() and bulletin.signed_by_id
+        sha = bulletin.sha256
+    assert "不再替换" in upload(b"%PDF-1.7 another", "again.pdf").text
+    with client.get(f"/bulletins/{bulletin_id}/signed.pdf") as download:
+        assert download.data == signed_pdf and download.headers["Content-Disposition"].startswith("attachment")
+    with app.app_context():
+        assert db.session.get(Bulletin, bulletin_id).sha256 == sha  # the issue itself is untouched

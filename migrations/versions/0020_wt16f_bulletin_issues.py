@@ -1,4 +1,4 @@
-"""bulletins: 第N期 taken at issue, figures frozen with the issue, 作废 and 更正, the .docx beside the PDF
+"""bulletins: 第N期 taken at issue, figures frozen with the issue, 作废 and 更正, the .docx beside the PDF, the signed final PDF
 
 Revision ID: 0020_wt16f_bulletin_issues
 Revises: 0010_wt15c_explain_units
@@ -32,6 +32,11 @@ def upgrade():
         batch.add_column(sa.Column("voided_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("void_reason", sa.Text(), nullable=True))
         batch.add_column(sa.Column("replaces_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("signed_path", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("signed_sha256", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("signed_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("signed_by_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_bulletins_signed_by_id_users", "users", ["signed_by_id"], ["id"])
         batch.create_foreign_key("fk_bulletins_voided_by_id_users", "users", ["voided_by_id"], ["id"])
         batch.create_foreign_key("fk_bulletins_replaces_id_bulletins", "bulletins", ["replaces_id"], ["id"])
     for status in ("draft", "issued"):
@@ -44,9 +49,10 @@ def downgrade():
     for status in ("draft", "issued"):
         op.drop_index(f"uq_bulletins_{status}_month", "bulletins")
     with op.batch_alter_table("bulletins") as batch:
+        batch.drop_constraint("fk_bulletins_signed_by_id_users", type_="foreignkey")
         batch.drop_constraint("fk_bulletins_replaces_id_bulletins", type_="foreignkey")
         batch.drop_constraint("fk_bulletins_voided_by_id_users", type_="foreignkey")
-        for column in ("replaces_id", "void_reason", "voided_by_id", "voided_at", "docx_sha256", "docx_path",
+        for column in ("signed_by_id", "signed_at", "signed_sha256", "signed_path", "replaces_id", "void_reason", "voided_by_id", "voided_at", "docx_sha256", "docx_path",
                        "figures_json", "as_of"):
             batch.drop_column(column)
         batch.alter_column("issue_no", existing_type=sa.Integer(), nullable=False)

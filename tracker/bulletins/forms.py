@@ -1,6 +1,7 @@
 """Forms of the bulletin pages; the service checks the month and the text again (the CLI calls it too)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -39,3 +40,10 @@ class VoidForm(FlaskForm):
 
     reason = TextAreaField(_l("Reason for voiding"), validators=[Length(max=MAX_REASON)], render_kw={"rows": 3})
     submit = SubmitField(_l("Void this bulletin (作废)"))
+
+
+class SignedForm(FlaskForm):
+    """The signed final PDF of an issued bulletin, attached once."""
+
+    file = FileField(_l("Signed final PDF"), validators=[FileRequired(_l("Choose the PDF file."))])
+    submit = SubmitField(_l("Attach the signed final PDF"))

@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from ..permissions import can_manage_bulletins, can_view_bulletins, permission_required
 from ..services import DomainError, PermissionDenied
-from ..services.bulletins import lifecycle, voiding
+from ..services.bulletins import lifecycle, signed, voiding
 from ..services.documents import pdf
 from . import bp
-from .forms import GenerateForm, IssueForm, RequirementsForm, VoidForm
+from .forms import GenerateForm, IssueForm, RequirementsForm, SignedForm, VoidForm
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -68,6 +68,7 @@ def detail(bulletin_id):
     """One bulletin: its record, the PDF preview and, for a draft, the 下步要求 and the issue form."""
     bulletin = load_bulletin(bulletin_id)
     return render_template("bulletins/detail.html", bulletin=bulletin, issue_form=IssueForm(), void_form=VoidForm(),
+                           signed_form=SignedForm(),
                            requirements_form=RequirementsForm(requirements=bulletin.requirements_text),
                            correction=voiding.correction_of(bulletin) if bulletin.is_voided else None)
 
@@ -111,6 +112,27 @@ def void(bulletin_id):
     else:
         form_errors(form)
     return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
+
+
+@bp.route("/<int:bulletin_id>/signed", methods=["POST"])
+@permission_required(can_manage_bulletins)
+def attach_signed(bulletin_id):
+    """Attach the signed final PDF to an issued bulletin."""
+    bulletin = load_bulletin(bulletin_id)
+    form = SignedForm()
+    if form.validate_on_submit():
+        run(lambda: signed.attach(current_user, bulletin, form.file.data.read()),
+            _("The signed final PDF has been attached."))
+    else:
+        form_errors(form)
+    return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
+
+
+@bp.route("/<int:bulletin_id>/signed.pdf")
+@permission_required(can_view_bulletins)
+def signed_file(bulletin_id):
+    """The signed final PDF, as a download."""
+    return send_stored(load_bulletin(bulletin_id), "signed", "application/pdf", True)
 
 
 def send_stored(bulletin, kind, mimetype, as_attachment):

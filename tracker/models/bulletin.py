@@ -43,11 +43,17 @@ class Bulletin(db.Model):
     voided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     void_reason = db.Column(db.Text)
     replaces_id = db.Column(db.Integer, db.ForeignKey("bulletins.id"))  # the voided issue this one corrects
+    # The signed final PDF the office uploads to an issue (the text it edited in Word, as circulated).
+    signed_path = db.Column(db.String(500))
+    signed_sha256 = db.Column(db.String(64))
+    signed_at = db.Column(UTCDateTime)
+    signed_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     issued_by = db.relationship("User", foreign_keys=[issued_by_id])
     generated_by = db.relationship("User", foreign_keys=[generated_by_id])
     voided_by = db.relationship("User", foreign_keys=[voided_by_id])
+    signed_by = db.relationship("User", foreign_keys=[signed_by_id])
     replaces = db.relationship("Bulletin", remote_side=[id], foreign_keys=[replaces_id])
 
     @property

@@ -144,6 +144,11 @@ def figures_of(bulletin):
     return figures.gather(bulletin.month)
 
 
+def write_file(name, content):
+    """(final path, pending path): the content written beside its place under the bulletin directory."""
+    return _write(name, content)
+
+
 def _write(name, content):
     """(final path, pending path): the content written beside its place under the bulletin directory."""
     final = os.path.join(bulletin_dir(), name)
@@ -344,8 +349,9 @@ def file_for(user, bulletin, kind="pdf"):
         raise PermissionDenied()
     if kind == "docx" and bulletin.is_draft:
         return write_draft_docx(bulletin), download_name(bulletin, "docx")
-    path, checksum = (path_of(bulletin), bulletin.sha256) if kind == "pdf" else \
-        (docx_path_of(bulletin), bulletin.docx_sha256)
+    path, checksum = {"pdf": (path_of(bulletin), bulletin.sha256),
+                      "docx": (docx_path_of(bulletin), bulletin.docx_sha256),
+                      "signed": (_stored(bulletin.signed_path), bulletin.signed_sha256)}[kind]
     frozen_file = not bulletin.is_draft
     # A commit whose answer was lost leaves the file pending beside its place: the row exists, so it belongs there.
     if path is None or not files.recover(path, read_only=frozen_file):
@@ -370,6 +376,8 @@ def download_name(bulletin, kind="pdf"):
     """The file name offered on download: 督查通报2026年第11期（2026-11）.pdf; 草稿 or 作废 when so."""
     masthead = office_settings.value("BULLETIN_MASTHEAD")
     mark = {DRAFT: "（草稿）", VOIDED: "（作废）"}.get(bulletin.status, "")
+    if kind == "signed":
+        mark, kind = mark + "（签发稿）", "pdf"
     return f"{masthead}{bulletin.year}年{bulletin.number_text}（{bulletin.month}）{mark}.{kind}"
 
 
@@ -377,7 +385,8 @@ def reconcile(fix=False, now=None):
     """Compare bulletin files with their rows: (placed, missing, removed) — see attachments.reconcile."""
     placed, missing = [], []
     rows = db.session.scalars(db.select(Bulletin).where(Bulletin.file_path.is_not(None))).all()
-    stored = [(bulletin, name) for bulletin in rows for name in (bulletin.file_path, bulletin.docx_path) if name]
+    stored = [(bulletin, name) for bulletin in rows
+              for name in (bulletin.file_path, bulletin.docx_path, bulletin.signed_path) if name]
     for bulletin, name in stored:
         path = _stored(name)
         if path is None or os.path.isfile(path):
