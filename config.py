@@ -147,6 +147,15 @@ class Config:
     BULLETIN_AREA = os.environ.get("BULLETIN_AREA", "全县")
     BULLETIN_DIR = os.environ.get("BULLETIN_DIR", os.path.join(BASE_DIR, "instance", "bulletins"))
     BULLETIN_EXPLAIN_UNITS = int(os.environ.get("BULLETIN_EXPLAIN_UNITS", "3"))  # bottom units asked for 情况说明
+    # 主送 after the title and 抄送 in the 版记 (office settings; these are the first defaults).
+    BULLETIN_MAIN_TO = os.environ.get("BULLETIN_MAIN_TO", "各乡镇党委和政府，县直各部门：")
+    BULLETIN_COPY_TO = os.environ.get(
+        "BULLETIN_COPY_TO", "县委办公室，县人大常委会办公室，县政府办公室，县政协办公室")
+    # The bulletin's .docx names the fonts office PCs have (Word and WPS substitute a missing one).
+    DOCX_FONT_BODY = os.environ.get("DOCX_FONT_BODY", "仿宋_GB2312")
+    DOCX_FONT_TITLE = os.environ.get("DOCX_FONT_TITLE", "方正小标宋简体")
+    DOCX_FONT_HEI = os.environ.get("DOCX_FONT_HEI", "黑体")
+    DOCX_FONT_KAI = os.environ.get("DOCX_FONT_KAI", "楷体_GB2312")
     # Font families (fontconfig names) by role; an office with licensed 仿宋_GB2312 / 方正小标宋 names them here.
     # The defaults are free Debian fonts with TrueType outlines, chosen by measurement (benchmarks/RESULTS.md).
     BULLETIN_FONT_BODY = os.environ.get("BULLETIN_FONT_BODY", "AR PL UMing CN")

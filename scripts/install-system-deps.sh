@@ -28,7 +28,8 @@ run_pkgs=(
 )
 # Browser tests drive Debian's /usr/bin/chromium through Playwright; zbar-tools'
 # zbarimg decodes the QR codes printed on 督办/催办通知单 back to the task's address.
-test_pkgs=("${run_pkgs[@]}" chromium zbar-tools)
+# libreoffice-writer-nogui (soffice --headless) converts the bulletin's .docx to PDF in the tests, as WPS/Word would.
+test_pkgs=("${run_pkgs[@]}" chromium zbar-tools libreoffice-writer-nogui)
 
 case "$mode" in
   run)  wanted=("${run_pkgs[@]}") ;;

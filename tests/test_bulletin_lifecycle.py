@@ -79,17 +79,19 @@ def test_issuing_needs_the_requirements_text(app, bulletin_county):
         assert db.session.get(Bulletin, bulletin.id).status == "draft"
 
 
-def test_numbering_counts_per_year_and_a_regenerated_draft_keeps_its_number(app, bulletin_county):
-    """Are 2026-11, 2026-12 第1、2期, 2027-01 第1期 again, and does re-generating 2026-11 keep 第1期?"""
+def test_numbers_are_taken_at_issue_per_year(app, bulletin_county):
+    """Does a draft print 第__期, and do issues of 2026-12, 2026-11, 2027-01 take 第1、2期 and 第1期 in that order?"""
     with app.app_context(), clock.frozen(datetime(2027, 2, 3, 9, tzinfo=SHANGHAI)):
         supervisor = user("supervisor")
-        numbers = [(b.month, b.year, b.issue_no) for b in (
-            lifecycle.generate_draft(supervisor, "2026-11"), lifecycle.generate_draft(supervisor, "2026-12"),
-            lifecycle.generate_draft(supervisor, "2027-01"), lifecycle.generate_draft(supervisor, "2026-11"))]
-        assert numbers == [("2026-11", 2026, 1), ("2026-12", 2026, 2), ("2027-01", 2027, 1), ("2026-11", 2026, 1)]
-        first = lifecycle.get_by_month("2026-11")
-        assert "第1期" in flat(lifecycle.path_of(first))
-        assert len(os.listdir(lifecycle.bulletin_dir())) == 3  # a re-generated draft replaces its old file
+        drafts = [lifecycle.generate_draft(supervisor, month, REQUIREMENTS)
+                  for month in ("2026-12", "2026-11", "2027-01")]
+        assert [draft.issue_no for draft in drafts] == [None, None, None]
+        assert "第__期" in flat(lifecycle.path_of(drafts[1]))
+        assert lifecycle.generate_draft(supervisor, "2026-11").id == drafts[1].id  # one draft a month
+        numbers = [(b.month, b.year, b.issue_no) for b in (lifecycle.issue(supervisor, draft) for draft in drafts)]
+        assert numbers == [("2026-12", 2026, 1), ("2026-11", 2026, 2), ("2027-01", 2027, 1)]
+        assert "第2期" in flat(lifecycle.path_of(lifecycle.get_by_month("2026-11")))
+        assert len(os.listdir(lifecycle.bulletin_dir())) == 6  # each issue: its PDF and its .docx, drafts gone
 
 
 def test_regenerating_a_draft_keeps_or_replaces_the_requirements(app, bulletin_county):

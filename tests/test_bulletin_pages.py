@@ -1,4 +1,6 @@
 """Bulletin pages: who sees the list and the PDFs, generate / preview / download / issue through the forms."""
+import hashlib
+
 import pytest
 
 from tests.bulletin_helpers import MONTH, requires_poppler
@@ -35,7 +37,8 @@ def test_supervisor_generates_previews_downloads_and_issues(app, client, bulleti
     """Can the supervisor generate November's draft, open it inline, download it, and issue it after confirming?"""
     login(client, "supervisor")
     page = generate(client)
-    assert page.status_code == 200 and "No. 1 of 2026" in page.text and 'id="issue-form"' in page.text
+    assert page.status_code == 200 and "No. __ (numbered at issue)" in page.text and 'id="issue-form"' in page.text
+    assert 'id="docx-link"' in page.text and "stays outside the tracker" in page.text
     with app.app_context():
         bulletin_id = db.session.scalar(db.select(Bulletin.id).where(Bulletin.month == MONTH))
     with client.get(f"/bulletins/{bulletin_id}/pdf") as inline:
@@ -50,6 +53,10 @@ def test_supervisor_generates_previews_downloads_and_issues(app, client, bulleti
         bulletin = db.session.get(Bulletin, bulletin_id)
         assert bulletin.status == "issued"
     assert bulletin.sha256 in issued.text and 'id="issue-form"' not in issued.text
+    assert "No. 1 of 2026" in issued.text and bulletin.docx_sha256 in issued.text and 'id="void-form"' in issued.text
+    with client.get(f"/bulletins/{bulletin_id}/docx") as word:
+        assert word.headers["Content-Disposition"].startswith("attachment") and word.data[:2] == b"PK"
+        assert hashlib.sha256(word.data).hexdigest() == bulletin.docx_sha256
 
 
 def test_a_bad_month_is_reported_on_the_page(client, bulletin_county):

@@ -35,10 +35,10 @@ def generate(app, month=MONTH, text=None, actor="supervisor"):
 
 
 def test_draft_has_masthead_headings_units_and_overdue_tasks(app, bulletin_county):
-    """Does the draft read back with the masthead, 第1期, the five headings, every unit and every overdue task?"""
+    """Does the draft read back with the masthead, 第__期, the five headings, every unit and every overdue task?"""
     _id, path = generate(app)
     text = flat(path)
-    for heading in ("督查通报", "第1期", "关于2026年11月全县整改任务推进情况的通报", "一、总体情况", "二、单位排名",
+    for heading in ("督查通报", "第__期", "关于2026年11月全县整改任务推进情况的通报", "一、总体情况", "二、单位排名",
                     "三、逾期任务点名", "四、弱项指标整改进展", "五、下步要求", "草稿"):
         assert heading in text
     for name in UNITS.values():
@@ -156,13 +156,14 @@ def test_a_2000_character_title_is_cut_to_fit_its_row(app, bulletin_county):
     the column's size, which PostgreSQL enforces); the bulletin must still fit the longest one.
     """
     long_title = ("超长标题" * 500)[:RectificationTask.title.type.length]
+    usual_pages = pdf_pages(generate(app)[1])
     with app.app_context():
         db.session.get(RectificationTask, bulletin_county["tasks"]["A1"]).title = long_title
         db.session.commit()
     _id, path = generate(app)
     text = flat(path)
     assert long_title[:79] + "…" in text and long_title[:81] not in text
-    assert pdf_pages(path) == 3  # as many as with the usual titles
+    assert pdf_pages(path) <= usual_pages + 1  # one row grows by a line at most: the 版记 may move to a page of its own
 
 
 def test_a_month_without_tasks_is_a_valid_bulletin_that_says_so(app, bulletin_county):

@@ -416,3 +416,21 @@ def test_tasks_carry_supervision_and_urge_notices_numbered_in_time_order(app, lo
     urge_notice = next(n for n in found if n.kind == "urge" and n.late_items)
     pdf = notice_documents.render_pdf(urge_notice)
     assert pdf.startswith(b"%PDF")
+
+
+def test_seed_demo_issues_voids_and_corrects_bulletins(app, runner, bulletin_dir):
+    """Does `flask seed-demo` leave an issue voided with its 更正, last month issued and a 截至 draft of this month?"""
+    from tracker.models import Bulletin
+
+    with clock.frozen(datetime(2026, 11, 23, 9, 0, tzinfo=clock.local_tz())):
+        result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "2026-09 No. 1 voided and corrected by No. 2, 2026-10 No. 3 issued" in result.output
+    with app.app_context():
+        rows = {(b.month, b.status): b for b in all_of(Bulletin)}
+        voided, corrected = rows[("2026-09", "voided")], rows[("2026-09", "issued")]
+        assert voided.void_reason and voided.voided_by.username == "supervisor" and voided.issue_no == 1
+        assert corrected.replaces_id == voided.id and corrected.issue_no == 2 and corrected.figures_json
+        assert rows[("2026-10", "issued")].issue_no == 3 and rows[("2026-10", "issued")].docx_sha256
+        draft = rows[("2026-11", "draft")]
+        assert draft.issue_no is None and draft.as_of == date(2026, 11, 23)

@@ -121,7 +121,9 @@ def test_issuing_twice_at_once_issues_once_and_tells_the_second(app, bulletin_co
         thread.join(120)
     assert sorted(outcomes) == ["This bulletin has already been issued.", "issued"], outcomes
     names = sorted(os.listdir(app.config["BULLETIN_DIR"]))
-    assert len(names) == 1 and "-issued-" in names[0], names  # no second copy, no draft, nothing pending
+    # the issue's PDF and .docx once: no second copy, no draft, nothing pending
+    assert len(names) == 2 and {name.rsplit(".", 1)[1] for name in names} == {"pdf", "docx"}, names
+    assert names[0].rsplit(".", 1)[0] == names[1].rsplit(".", 1)[0] and "-issued-" in names[0], names
 
 
 @pytest.fixture

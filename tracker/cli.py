@@ -34,9 +34,10 @@ def register(app):
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @with_appcontext
 def seed_demo(if_empty):
-    """Load the demo county (云溪县): units, half-year results, users of every role, tasks."""
-    from .seeding import demo
+    """Load the demo county (云溪县): units, half-year results, users of every role, tasks, bulletins."""
+    from .seeding import demo, demo_bulletins
     from .services import DomainError
+    from .services.documents import pdf
 
     if if_empty and db.session.scalar(db.select(db.func.count()).select_from(User)):
         click.echo("Database already has data; demo not loaded.")
@@ -45,6 +46,10 @@ def seed_demo(if_empty):
         summary = demo.load_demo()
     except DomainError as error:
         raise click.ClickException(str(error)) from None
+    try:
+        summary += "; " + demo_bulletins.load_bulletins()
+    except (DomainError, pdf.FontError) as error:  # the county is loaded; only its bulletins are missing
+        summary += f"; no bulletins ({error})"
     click.echo(f"Demo county loaded: {summary}")
 
 

@@ -196,19 +196,19 @@ def can_manage_bulletins(user):
 
 
 def bulletins_clause(user):
-    """SQL condition on Bulletin: the office sees drafts too; leaders only what has been issued."""
+    """SQL condition on Bulletin: the office sees drafts too; leaders only what has been issued (voided or not)."""
     from .models import Bulletin
 
     if has_role(user, *OFFICE_ROLES):
         return true()
     if has_role(user, LEADER):
-        return Bulletin.status == "issued"
+        return Bulletin.status.in_(("issued", "voided"))
     return false()
 
 
 def can_view_bulletin(user, bulletin):
     """May `user` open this bulletin (a leader: only once it is issued)?"""
-    return has_role(user, *OFFICE_ROLES) or (has_role(user, LEADER) and bulletin.status == "issued")
+    return has_role(user, *OFFICE_ROLES) or (has_role(user, LEADER) and bulletin.status in ("issued", "voided"))
 
 
 # Workflow actions on a task: the statuses each is possible in (DESIGN, Task lifecycle).

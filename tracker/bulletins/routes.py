@@ -5,10 +5,12 @@ from flask_login import current_user
 
 from ..permissions import can_manage_bulletins, can_view_bulletins, permission_required
 from ..services import DomainError, PermissionDenied
-from ..services.bulletins import lifecycle
+from ..services.bulletins import lifecycle, signed, voiding
 from ..services.documents import pdf
 from . import bp
-from .forms import GenerateForm, IssueForm, RequirementsForm
+from .forms import GenerateForm, IssueForm, RequirementsForm, SignedForm, VoidForm
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def load_bulletin(bulletin_id):
@@ -65,8 +67,10 @@ def generate():
 def detail(bulletin_id):
     """One bulletin: its record, the PDF preview and, for a draft, the 下步要求 and the issue form."""
     bulletin = load_bulletin(bulletin_id)
-    return render_template("bulletins/detail.html", bulletin=bulletin, issue_form=IssueForm(),
-                           requirements_form=RequirementsForm(requirements=bulletin.requirements_text))
+    return render_template("bulletins/detail.html", bulletin=bulletin, issue_form=IssueForm(), void_form=VoidForm(),
+                           signed_form=SignedForm(),
+                           requirements_form=RequirementsForm(requirements=bulletin.requirements_text),
+                           correction=voiding.correction_of(bulletin) if bulletin.is_voided else None)
 
 
 @bp.route("/<int:bulletin_id>/regenerate", methods=["POST"])
@@ -96,17 +100,62 @@ def issue(bulletin_id):
     return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
 
 
+@bp.route("/<int:bulletin_id>/void", methods=["POST"])
+@permission_required(can_manage_bulletins)
+def void(bulletin_id):
+    """作废: void an issued bulletin with the reason given."""
+    bulletin = load_bulletin(bulletin_id)
+    form = VoidForm()
+    if form.validate_on_submit():
+        run(lambda: voiding.void(current_user, bulletin, form.reason.data),
+            _("The bulletin has been voided; the leaders have been told."))
+    else:
+        form_errors(form)
+    return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
+
+
+@bp.route("/<int:bulletin_id>/signed", methods=["POST"])
+@permission_required(can_manage_bulletins)
+def attach_signed(bulletin_id):
+    """Attach the signed final PDF to an issued bulletin."""
+    bulletin = load_bulletin(bulletin_id)
+    form = SignedForm()
+    if form.validate_on_submit():
+        run(lambda: signed.attach(current_user, bulletin, form.file.data.read()),
+            _("The signed final PDF has been attached."))
+    else:
+        form_errors(form)
+    return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
+
+
+@bp.route("/<int:bulletin_id>/signed.pdf")
+@permission_required(can_view_bulletins)
+def signed_file(bulletin_id):
+    """The signed final PDF, as a download."""
+    return send_stored(load_bulletin(bulletin_id), "signed", "application/pdf", True)
+
+
+def send_stored(bulletin, kind, mimetype, as_attachment):
+    """Serve the bulletin's PDF or .docx, or go back to its page with the reason it cannot be."""
+    try:
+        path, name = lifecycle.file_for(current_user, bulletin, kind)
+    except DomainError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
+    response = send_file(path, mimetype=mimetype, as_attachment=as_attachment, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"  # a draft changes; a bulletin is not for proxies
+    return response
+
+
 @bp.route("/<int:bulletin_id>/pdf")
 @permission_required(can_view_bulletins)
 def pdf_file(bulletin_id):
     """The PDF: inline to read and print in the browser, or as a download with ?download=1."""
-    bulletin = load_bulletin(bulletin_id)
-    try:
-        path, name = lifecycle.file_for(current_user, bulletin)
-    except DomainError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("bulletins.detail", bulletin_id=bulletin.id))
-    response = send_file(path, mimetype="application/pdf", as_attachment=request.args.get("download") == "1",
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"  # a draft changes; a bulletin is not for proxies
-    return response
+    return send_stored(load_bulletin(bulletin_id), "pdf", "application/pdf", request.args.get("download") == "1")
+
+
+@bp.route("/<int:bulletin_id>/docx")
+@permission_required(can_view_bulletins)
+def docx_file(bulletin_id):
+    """The .docx for WPS and Word: a draft's written from today's figures, an issue's as stored."""
+    return send_stored(load_bulletin(bulletin_id), "docx", DOCX_TYPE, True)

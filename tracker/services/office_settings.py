@@ -111,6 +111,11 @@ SETTINGS = (
             kind="text", maximum=20),
     Setting("BULLETIN_AREA", "bulletin", _l("Area named in the title"), _l("e.g. 全县, 全市."), kind="text",
             maximum=20),
+    Setting("BULLETIN_MAIN_TO", "bulletin", _l("Addressed to (主送)"),
+            _l("Printed after the bulletin's title, ending with a full-width colon."), kind="text", maximum=200),
+    Setting("BULLETIN_COPY_TO", "bulletin", _l("Copied to (抄送)"),
+            _l("The offices named in the 抄送 line of the bulletin's 版记, separated by full-width commas."),
+            kind="text", maximum=300),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -98,6 +98,16 @@ def headings(data, config, stacks):
     return masthead, title
 
 
+def one_line(text):
+    """Text for a single-line place of the document: line breaks and runs of spaces become one space."""
+    return " ".join(str(text or "").split())
+
+
+def running_as_of(data, is_draft):
+    """The day a draft of a running month stands at (截至M月D日); None for an ended month or an issue."""
+    return data.window.as_of if is_draft and data.window.as_of < data.window.last_day else None
+
+
 def render_html(data, bulletin, is_draft, document_date, config=None):
     """The bulletin's HTML: self-contained (inline CSS and SVG), every user text escaped by Jinja."""
     config = config if config is not None else {**current_app.config, **office_settings.values()}
@@ -109,6 +119,8 @@ def render_html(data, bulletin, is_draft, document_date, config=None):
         masthead_svg=masthead_svg, title_svg=title_svg,
         office=config["ISSUING_OFFICE"], masthead=config["BULLETIN_MASTHEAD"], area=config["BULLETIN_AREA"],
         requirements=paragraphs(bulletin.requirements_text), charts=close_rate_charts(data, stacks),
+        main_to=config["BULLETIN_MAIN_TO"], copy_to=one_line(config["BULLETIN_COPY_TO"]),
+        replaces=bulletin.replaces, running_as_of=running_as_of(data, is_draft),
         cn_date=cn_date, cn_number=cn_number, percent=charts.percent,
     )
 
@@ -116,4 +128,5 @@ def render_html(data, bulletin, is_draft, document_date, config=None):
 def render_pdf(data, bulletin, is_draft, document_date, config=None):
     """The bulletin as PDF bytes (FontError when a configured font is missing)."""
     config = config if config is not None else {**current_app.config, **office_settings.values()}
-    return pdf.create_pdf(render_html(data, bulletin, is_draft, document_date, config), config)
+    return pdf.create_pdf(render_html(data, bulletin, is_draft, document_date, config), config,
+                          adjust=lambda document: pdf.to_page_foot(document, "record"))

@@ -47,6 +47,9 @@ def _attr(value):
     return escape(str(value))
 
 
+ZERO_MARK = 4.0  # width of the marker drawn for a bar too short to see
+
+
 def bar_chart_svg(items, title=None, *, font_family=None, average=None, average_label=None, width=600,
                   row_height=22, font_size=11, label_width=None, value_format=percent, below_average_red=True):
     """A horizontal bar chart of fractions (0..1) as inline SVG Markup.
@@ -93,13 +96,20 @@ def bar_chart_svg(items, title=None, *, font_family=None, average=None, average_
         shown = fit_label(label, label_width, font_size)
         parts.append(f'<text x="{label_width:g}" y="{middle:.1f}" text-anchor="end" fill="{TEXT}">'
                      f"<title>{escape(label)}</title>{escape(shown)}</text>")
+        below = below_average_red and average is not None and value is not None and value < average
+        marker = 0.0
         if value is not None:
-            colour = RED if below_average_red and average is not None and value < average else BAR
             bar_width = plot_width * value
-            parts.append(f'<rect class="bar" x="{plot_left:g}" y="{y + row_height * 0.18:.1f}" '
-                         f'width="{bar_width:.2f}" height="{row_height * 0.64:.1f}" fill="{colour}"/>')
-        parts.append(f'<text x="{x(value or 0) + 4:.1f}" y="{middle:.1f}" fill="{TEXT}">'
-                     f"{escape(value_format(value))}</text>")
+            parts.append(f'<rect class="bar{" below" if below else ""}" x="{plot_left:g}" '
+                         f'y="{y + row_height * 0.18:.1f}" width="{bar_width:.2f}" height="{row_height * 0.64:.1f}" '
+                         f'fill="{RED if below else BAR}"/>')
+            if bar_width < ZERO_MARK:
+                # A bar too short to see (0 %) still shows its colour: a small square at the axis.
+                marker = ZERO_MARK
+                parts.append(f'<rect class="zero-mark" x="{plot_left:g}" y="{y + row_height * 0.18:.1f}" '
+                             f'width="{ZERO_MARK:g}" height="{row_height * 0.64:.1f}" fill="{RED if below else BAR}"/>')
+        parts.append(f'<text x="{max(x(value or 0), plot_left + marker) + 4:.1f}" y="{middle:.1f}" '
+                     f'fill="{RED if below else TEXT}">{escape(value_format(value))}</text>')
     if average is not None:
         parts.append(f'<line class="average" x1="{x(average):.1f}" y1="{top - 2:g}" x2="{x(average):.1f}" '
                      f'y2="{grid_bottom:g}" stroke="{RED}" stroke-width="1" stroke-dasharray="4 3"/>')

@@ -113,11 +113,37 @@ def _fetcher():
     return _Refusing(timeout=1, allow_redirects=False, fail_on_errors=False)
 
 
-def create_pdf(html, config=None):
-    """Render HTML (already escaped, self-contained) to PDF bytes, after checking the fonts."""
+def create_pdf(html, config=None, adjust=None):
+    """Render HTML (already escaped, self-contained) to PDF bytes, after checking the fonts.
+
+    `adjust(document)`, when given, may move laid-out boxes (WeasyPrint's Document) before
+    the PDF is written, e.g. the bulletin's 版记 to the foot of its last page.
+    """
     from weasyprint import HTML
 
     check_fonts(config)
     # base_url None: relative URLs resolve to nothing, and the fetcher refuses absolute ones.
-    document = HTML(string=html, base_url=None, url_fetcher=_fetcher())
+    document = HTML(string=html, base_url=None, url_fetcher=_fetcher()).render()
+    if adjust is not None:
+        adjust(document)
     return document.write_pdf()
+
+
+def element_boxes(page, element_id):
+    """The laid-out block boxes of the element with that id on a page of a rendered Document."""
+    return [box for box in page._page_box.descendants()
+            if getattr(box, "element", None) is not None and box.element.get("id") == element_id
+            and box.element_tag and type(box).__name__ == "BlockBox"]
+
+
+def to_page_foot(document, element_id):
+    """Move the element (when it ends the document) down to the foot of the text block of the last page."""
+    page = document.pages[-1]
+    boxes = element_boxes(page, element_id)
+    if len(boxes) != 1:
+        return False  # split across pages, or absent: left where it is
+    box, frame = boxes[0], page._page_box
+    shift = frame.content_box_y() + frame.height - (box.position_y + box.margin_height())
+    if shift > 0:
+        box.translate(0, shift)
+    return True
