@@ -17,7 +17,7 @@ REASON = "表2逾期天数计算有误"
 
 
 @pytest.fixture(scope="module")
-def bulletin_server(tmp_path_factory):
+def own_server(tmp_path_factory):
     """The demo county with its bulletins (seed-demo's second step), served for this module."""
     from flask_migrate import upgrade
 
@@ -39,20 +39,9 @@ def bulletin_server(tmp_path_factory):
         yield base
 
 
-def open_as(browser, base, username):
-    """A logged-in page of a demo user."""
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo12345")
-    page.click("#submit")
-    page.wait_for_url(base + "/")
-    return page
-
-
-def test_the_office_downloads_word_and_voids_an_issue_the_leader_sees_it(browser, bulletin_server, tmp_path):
+def test_the_office_downloads_word_and_voids_an_issue_the_leader_sees_it(open_as, own_server, tmp_path):
     """Does the list show the demo's 作废 with its reason, the page give the .docx, and the void form work?"""
-    page = open_as(browser, bulletin_server, "supervisor")
+    page = open_as("supervisor")
     page.get_by_role("link", name="月度通报").first.click()
     rows = page.locator("#bulletins tbody tr")
     assert "已作废" in rows.nth(3).inner_text() and "录入有误" in rows.nth(3).inner_text()
@@ -74,8 +63,8 @@ def test_the_office_downloads_word_and_voids_an_issue_the_leader_sees_it(browser
     page.get_by_role("button", name="作废本期通报").click()
     assert "通报已作废" in page.content() and REASON in page.locator("#void-note").inner_text()
     screenshot(page, "bulletin-voided")
-    leader = open_as(browser, bulletin_server, "leader")
-    leader.goto(bulletin_server + "/bulletins/")
+    leader = open_as("leader")
+    leader.goto(own_server + "/bulletins/")
     listing = leader.locator("#bulletins").inner_text()
     assert listing.count("已作废") == 2 and REASON in listing
     leader.locator("#bulletins tbody tr").first.get_by_role("link").first.click()  # 第3期: leaders see no draft
