@@ -1,4 +1,4 @@
-"""Several processes on one PostgreSQL database: is each week's alert sent once, each bulletin numbered once,
+"""Several processes on one PostgreSQL database: is each week's alert sent once, each bulletin drafted once,
 and is a stale write refused across connections?
 
 These run only against PostgreSQL (TEST_DATABASE_URL), where processes really
@@ -38,9 +38,9 @@ def count(app, model, *where):
         return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
 
 
-def test_two_schedulers_send_the_weekly_alert_once_and_number_the_bulletin_once(app, smtp_server, tmp_path):
+def test_two_schedulers_send_the_weekly_alert_once_and_draft_the_bulletin_once(app, smtp_server, tmp_path):
     """Do two `flask scheduler run` processes firing at the same second record one run of each job,
-    queue and mail one set of alert messages, and make one bulletin numbered 1?"""
+    queue and mail one set of alert messages, and make one draft bulletin (numbered only at issue, 第__期)?"""
     with app.app_context():
         build_county(today=clock.today())  # the real clock: the processes judge today's lights
     fire_at = (datetime.now(SHANGHAI) + timedelta(seconds=8)).replace(microsecond=0)
@@ -73,14 +73,14 @@ def test_two_schedulers_send_the_weekly_alert_once_and_number_the_bulletin_once(
         assert weekly.message_count == count(app, OutboxMessage) + count(app, Notification,
                                                                          Notification.kind == "weekly_alert")
         bulletins = db.session.execute(db.select(Bulletin.month, Bulletin.issue_no)).all()
-        assert bulletins == [(fire_at.strftime("%Y-%m"), 1)]
+        assert bulletins == [(fire_at.strftime("%Y-%m"), None)]
         assert count(app, Notification, Notification.kind == "bulletin_ready") == 2  # the two supervisors, once
     mailed = sorted(rcpt for rcpts, _mail in smtp_server.messages for rcpt in rcpts)
     assert mailed == sorted(emails) and len(set(mailed)) == len(mailed)  # every address once
 
 
-def test_two_processes_generating_one_month_make_one_bulletin_with_one_number(app, tmp_path):
-    """Do two `flask bulletin monthly` processes started together for the same month leave one bulletin, No. 1?"""
+def test_two_processes_generating_one_month_make_one_draft(app, tmp_path):
+    """Do two `flask bulletin monthly` processes started together for the same month leave one draft, unnumbered?"""
     with app.app_context():
         build_county(today=clock.today())
     processes = [start_flask(app, "bulletin", "monthly", "--month", "2026-10", BULLETIN_DIR=str(tmp_path))
@@ -89,7 +89,7 @@ def test_two_processes_generating_one_month_make_one_bulletin_with_one_number(ap
     assert all(process.returncode == 0 for process in processes), outputs
     with app.app_context():
         rows = db.session.scalars(db.select(Bulletin)).all()
-        assert [(row.month, row.year, row.issue_no, row.status) for row in rows] == [("2026-10", 2026, 1, "draft")]
+        assert [(row.month, row.year, row.issue_no, row.status) for row in rows] == [("2026-10", 2026, None, "draft")]
         assert os.path.isfile(tmp_path / rows[0].file_path)
 
 
