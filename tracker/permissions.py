@@ -286,6 +286,26 @@ def _in_unit_of(user, unit_id):
     return user.is_unit_user and user.unit_id is not None and user.unit_id == unit_id
 
 
+def unit_has_active_head(unit_id):
+    """Does the unit have an active head (负责人) who sends its requests and replies in its name?"""
+    from .models import User
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.unit_id == unit_id, User.role == UNIT_HEAD, User.is_active.is_(True))) > 0
+
+
+def can_prepare_for_unit(user, unit_id):
+    """May `user` prepare (draft) a request, reply or submission of this unit? Any of its active users."""
+    return bool(user and user.is_authenticated and user.is_active and _in_unit_of(user, unit_id))
+
+
+def can_send_in_unit_name(user, unit_id):
+    """May `user` send something in the unit's name (以单位名义)? Its head; its staff only while it has no
+    active head (the page says the unit has no head). What staff prepare otherwise waits for the head."""
+    if not can_prepare_for_unit(user, unit_id):
+        return False
+    return user.role == UNIT_HEAD or not unit_has_active_head(unit_id)
+
+
 def role_denial(user, action, task):
     """Why `user` may never take `action` on this task whatever its status, or None when their role allows it."""
     if action not in ACTION_STATUSES:
