@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, func, select, true, union_all
 
 from .extensions import db
-from .models import RectificationTask, task_co_units
+from .models import RectificationTask, User, task_co_units
 from .models.task import OPEN_STATUSES
 from .models.user import ADMIN, LEADER, SUPERVISOR, UNIT_HEAD
 
@@ -288,7 +288,6 @@ def _in_unit_of(user, unit_id):
 
 def unit_has_active_head(unit_id):
     """Does the unit have an active head (负责人) who sends its requests and replies in its name?"""
-    from .models import User
     return db.session.scalar(select(func.count()).select_from(User).where(
         User.unit_id == unit_id, User.role == UNIT_HEAD, User.is_active.is_(True))) > 0
 
